@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Makes a fresh machine ready to run wamux: npm packages, Debian Chromium, and the build. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# whatsapp-web.js brings puppeteer, which must never download a browser of its own: wamux uses Debian's Chromium.
+export PUPPETEER_SKIP_DOWNLOAD=1
+
+say() { printf 'wamux setup: %s\n' "$*" >&2; }
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+
+if [ -z "${CHROME_BIN:-}" ] && [ ! -x /usr/lib/chromium/chromium ]; then
+  say "installing Debian chromium (apt-get)"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >&2
+fi
+
+if [ ! -f dist/main.js ] || [ -n "$(find src package.json tsconfig.json -newer dist/main.js -print -quit)" ]; then
+  say "building (tsc)"
+  npx tsc -p tsconfig.json >&2
+fi

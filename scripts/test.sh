@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test: type check, unit, integration (real Chromium + sandbox) and end-to-end (real server process).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PUPPETEER_SKIP_DOWNLOAD=1
+
+echo "== type check"
+npx tsc -p tsconfig.test.json --noEmit
+
+echo "== tests"
+# One file at a time: the end-to-end files each drive several Chromium browsers on a 2-core machine.
+exec node --import tsx --test --test-concurrency=1 --test-timeout=600000 \
+  test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts

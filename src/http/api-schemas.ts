@@ -1,0 +1,138 @@
+import { z } from '../shared/zod.js';
+import { SESSION_STATUSES } from '../sessions/session-status.js';
+import { SessionConfigInputSchema, SessionIdSchema } from '../sessions/session-config.js';
+
+/** Request and response shapes: routes validate with them and the OpenAPI document is generated from them. */
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'SESSION_NOT_FOUND' }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .openapi('Error');
+
+export const SessionIdParamsSchema = z.object({ id: SessionIdSchema });
+
+export const CreateSessionSchema = z
+  .object({
+    sessionId: SessionIdSchema,
+    waitForQR: z.boolean().optional().openapi({ description: 'Answer once the first QR code (or a restored login) is there' }),
+    start: z.boolean().optional().openapi({ description: 'Start the session right away (default true)' }),
+    config: SessionConfigInputSchema.optional(),
+  })
+  .strict()
+  .openapi('CreateSession');
+
+export const StatusChangeSchema = z.object({
+  from: z.enum(SESSION_STATUSES),
+  to: z.enum(SESSION_STATUSES),
+  reason: z.string(),
+  at: z.string().openapi({ format: 'date-time' }),
+});
+
+export const MeSchema = z.object({ id: z.string().openapi({ example: '15550001111@c.us' }), pushName: z.string() });
+
+export const SessionSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(SESSION_STATUSES),
+    reason: z.string().optional(),
+    me: MeSchema.optional(),
+    createdAt: z.string(),
+    browserPid: z.number().int().optional(),
+    config: z.record(z.string(), z.unknown()).openapi({ description: 'The session config; secrets are never returned' }),
+    history: z.array(StatusChangeSchema),
+    qr: z.string().optional().openapi({ description: 'Present when the session is showing a QR code' }),
+  })
+  .openapi('Session');
+
+export const SessionStatusSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(SESSION_STATUSES),
+    reason: z.string().optional(),
+    me: MeSchema.optional(),
+    history: z.array(StatusChangeSchema),
+  })
+  .openapi('SessionStatus');
+
+export const QrSchema = z
+  .object({
+    qr: z.string().openapi({ description: 'The raw QR string' }),
+    image: z.string().openapi({ description: 'The QR code as a PNG data URL' }),
+  })
+  .openapi('Qr');
+
+const chatIdPattern = /^\d{5,20}(@(c\.us|g\.us))?$|^\d{5,40}-\d{5,20}@g\.us$/;
+export const ChatIdSchema = z
+  .string()
+  .regex(chatIdPattern, 'must be a phone number in international format (digits only) or a WhatsApp id like 15550001111@c.us')
+  .transform((chatId) => (chatId.includes('@') ? chatId : `${chatId}@c.us`))
+  .openapi({ example: '15550009999@c.us' });
+
+export const SendTextSchema = z
+  .object({
+    chatId: ChatIdSchema,
+    content: z.string().min(1, 'must not be empty').max(65_536),
+  })
+  .strict()
+  .openapi('SendText');
+
+export const MessageSchema = z
+  .object({
+    id: z.string(),
+    chatId: z.string(),
+    from: z.string(),
+    to: z.string(),
+    body: z.string(),
+    type: z.string(),
+    timestamp: z.number().int(),
+    fromMe: z.boolean(),
+    hasMedia: z.boolean(),
+  })
+  .openapi('Message');
+
+export const MessagesQuerySchema = z.object({
+  chatId: ChatIdSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const LogsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(100) });
+
+export const LogLineSchema = z.object({ at: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() });
+
+export const SandboxScanSchema = z
+  .object({
+    phone: z.string().regex(/^\d{6,15}$/, 'must be 6-15 digits').optional(),
+    pushName: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .openapi('SandboxScan');
+
+export const SandboxIncomingSchema = z
+  .object({
+    from: z.string().regex(/^\d{6,15}(@c\.us)?$/, 'must be a phone number (digits) or <digits>@c.us'),
+    body: z.string().min(1).max(65_536),
+  })
+  .strict()
+  .openapi('SandboxIncoming');
+
+export const SandboxOutboxEntrySchema = z.object({
+  id: z.string(),
+  to: z.string(),
+  body: z.string(),
+  timestamp: z.number().int(),
+});
+
+export const InfoSchema = z
+  .object({
+    name: z.literal('wamux'),
+    version: z.string(),
+    uptimeSeconds: z.number(),
+    sessions: z.record(z.enum(SESSION_STATUSES), z.number().int()),
+    whatsappWebJs: z.string(),
+  })
+  .openapi('Info');

@@ -1,0 +1,59 @@
+import express, { type Express } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import swaggerUi from 'swagger-ui-express';
+import type { Logger } from '../shared/logger.js';
+import type { SessionManager } from '../sessions/session-manager.js';
+import type { SandboxHub } from '../sandbox/sandbox-hub.js';
+import { requireApiKey } from './middleware/api-key.js';
+import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { healthRouter, type ServerInfo } from './routes/health.routes.js';
+import { messagesRouter } from './routes/messages.routes.js';
+import { sandboxRouter } from './routes/sandbox.routes.js';
+import { sessionsRouter } from './routes/sessions.routes.js';
+
+export interface AppDeps {
+  manager: SessionManager;
+  sandbox: SandboxHub;
+  logger: Logger;
+  info: ServerInfo;
+  apiKey?: string;
+  rateLimit: { max: number; windowMs: number };
+}
+
+/** Routing and middleware only: the order matters (limit, then key, then body parsing), the logic lives elsewhere. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.use(healthRouter(deps.manager, deps.info));
+  app.use('/api-docs', swaggerUi.serve, swaggerUi.setup(buildOpenApiDocument(deps.info.version)));
+  app.get('/openapi.json', (_request, response) => {
+    response.json(buildOpenApiDocument(deps.info.version));
+  });
+
+  const api = express.Router();
+  api.use(
+    rateLimit({
+      windowMs: deps.rateLimit.windowMs,
+      limit: deps.rateLimit.max,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_request, response) => {
+        response.status(429).json({ error: { code: 'RATE_LIMITED', message: 'Too many requests; slow down' } });
+      },
+    }),
+  );
+  // the key is checked before any body is parsed, so unauthenticated clients cannot make the server parse megabytes
+  if (deps.apiKey) api.use(requireApiKey(deps.apiKey));
+  api.use(express.json({ limit: '1mb' }));
+  api.use(sessionsRouter(deps.manager));
+  api.use(messagesRouter(deps.manager));
+  api.use(sandboxRouter(deps.manager, deps.sandbox));
+  app.use('/api/v1', api);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

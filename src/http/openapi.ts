@@ -1,0 +1,120 @@
+import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
+import type { ZodType } from 'zod';
+import { z } from '../shared/zod.js';
+import {
+  CreateSessionSchema,
+  ErrorSchema,
+  InfoSchema,
+  LogLineSchema,
+  MessageSchema,
+  QrSchema,
+  SandboxIncomingSchema,
+  SandboxOutboxEntrySchema,
+  SandboxScanSchema,
+  SendTextSchema,
+  SessionIdParamsSchema,
+  SessionSchema,
+  SessionStatusSchema,
+} from './api-schemas.js';
+
+type Method = 'get' | 'post' | 'delete' | 'put';
+
+interface Operation {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  body?: ZodType;
+  query?: z.ZodObject;
+  ok: { status: number; schema?: ZodType; description: string; contentType?: string };
+  errors: number[];
+}
+
+const idPath = (suffix: string) => `/api/v1/sessions/{id}${suffix}`;
+const json = (schema: ZodType) => ({ 'application/json': { schema } });
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid input',
+  401: 'Missing or wrong x-api-key',
+  404: 'No such session',
+  409: 'The session is not in a state that allows this',
+  429: 'Too many sessions or requests',
+};
+
+const OPERATIONS: Operation[] = [
+  { method: 'post', path: '/api/v1/sessions', summary: 'Create (and start) a session', tag: 'sessions', body: CreateSessionSchema,
+    ok: { status: 201, schema: SessionSchema, description: 'The session' }, errors: [400, 401, 409, 429] },
+  { method: 'get', path: '/api/v1/sessions', summary: 'List sessions', tag: 'sessions',
+    ok: { status: 200, schema: z.object({ sessions: z.array(SessionSchema) }), description: 'All sessions' }, errors: [401] },
+  { method: 'get', path: idPath(''), summary: 'One session', tag: 'sessions',
+    ok: { status: 200, schema: SessionSchema, description: 'The session' }, errors: [400, 401, 404] },
+  { method: 'delete', path: idPath(''), summary: 'Stop a session and delete its data', tag: 'sessions',
+    ok: { status: 200, schema: z.object({ id: z.string(), deleted: z.boolean() }), description: 'Deleted' }, errors: [400, 401, 404] },
+  { method: 'get', path: idPath('/status'), summary: 'Status, recent changes and the linked account', tag: 'sessions',
+    ok: { status: 200, schema: SessionStatusSchema, description: 'Status' }, errors: [400, 401, 404] },
+  { method: 'get', path: idPath('/qr'), summary: 'The QR code to scan, raw and as a PNG data URL', tag: 'sessions',
+    ok: { status: 200, schema: QrSchema, description: 'QR code' }, errors: [400, 401, 404, 409] },
+  { method: 'get', path: idPath('/qr/image'), summary: 'The QR code as a PNG image', tag: 'sessions',
+    ok: { status: 200, description: 'PNG', contentType: 'image/png' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/start'), summary: 'Start a stopped or failed session', tag: 'sessions',
+    ok: { status: 202, schema: SessionSchema, description: 'Starting' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/restart'), summary: 'Stop and start again', tag: 'sessions',
+    ok: { status: 202, schema: SessionSchema, description: 'Starting' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/stop'), summary: 'Stop; the login is kept', tag: 'sessions',
+    ok: { status: 200, schema: SessionSchema, description: 'Stopped' }, errors: [400, 401, 404] },
+  { method: 'post', path: idPath('/logout'), summary: 'Unlink the device and delete the login; the config is kept', tag: 'sessions',
+    ok: { status: 200, schema: SessionSchema, description: 'Logged out' }, errors: [400, 401, 404] },
+  { method: 'get', path: idPath('/logs'), summary: 'Recent log lines of the session', tag: 'sessions',
+    query: z.object({ limit: z.number().int().min(1).max(200).optional() }),
+    ok: { status: 200, schema: z.object({ id: z.string(), logs: z.array(LogLineSchema) }), description: 'Newest first' }, errors: [400, 401, 404] },
+  { method: 'post', path: idPath('/send-text'), summary: 'Send a text message', tag: 'messages', body: SendTextSchema,
+    ok: { status: 201, schema: z.object({ id: z.string(), message: MessageSchema }), description: 'Sent' }, errors: [400, 401, 404, 409] },
+  { method: 'get', path: idPath('/messages'), summary: 'Recent messages received and sent, newest first', tag: 'messages',
+    query: z.object({ chatId: z.string().optional(), limit: z.number().int().min(1).max(200).optional() }),
+    ok: { status: 200, schema: z.object({ id: z.string(), messages: z.array(MessageSchema) }), description: 'Messages' }, errors: [400, 401, 404] },
+  { method: 'post', path: idPath('/sandbox/scan'), summary: 'Sandbox: the phone scans the QR code', tag: 'sandbox', body: SandboxScanSchema,
+    ok: { status: 200, schema: z.object({ account: z.object({ phone: z.string(), pushName: z.string() }) }), description: 'Linked' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/sandbox/incoming'), summary: 'Sandbox: a contact writes to the session', tag: 'sandbox', body: SandboxIncomingSchema,
+    ok: { status: 201, schema: z.object({ id: z.string() }), description: 'Delivered to the page' }, errors: [400, 401, 404, 409] },
+  { method: 'get', path: idPath('/sandbox/outbox'), summary: 'Sandbox: everything the session sent', tag: 'sandbox',
+    ok: { status: 200, schema: z.object({ id: z.string(), messages: z.array(SandboxOutboxEntrySchema) }), description: 'Oldest first' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/sandbox/logout'), summary: 'Sandbox: the user unlinks the device on the phone', tag: 'sandbox',
+    ok: { status: 200, schema: z.object({ id: z.string(), loggedOut: z.boolean() }), description: 'Unlinked' }, errors: [400, 401, 404, 409] },
+  { method: 'get', path: '/health', summary: 'Liveness', tag: 'server',
+    ok: { status: 200, schema: z.object({ status: z.literal('ok') }), description: 'Alive' }, errors: [] },
+  { method: 'get', path: '/info', summary: 'Version, uptime and sessions by status', tag: 'server',
+    ok: { status: 200, schema: InfoSchema, description: 'Info' }, errors: [] },
+];
+
+/** The OpenAPI document, generated from the same zod schemas the routes validate with. */
+export function buildOpenApiDocument(version: string) {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'x-api-key' });
+  for (const operation of OPERATIONS) {
+    const responses: Record<string, { description: string; content?: ReturnType<typeof json> | Record<string, object> }> = {
+      [operation.ok.status]: {
+        description: operation.ok.description,
+        content: operation.ok.schema
+          ? json(operation.ok.schema)
+          : { [operation.ok.contentType ?? 'application/octet-stream']: { schema: { type: 'string', format: 'binary' } } },
+      },
+    };
+    for (const status of operation.errors) responses[status] = { description: ERROR_TEXT[status] ?? 'Error', content: json(ErrorSchema) };
+    registry.registerPath({
+      method: operation.method,
+      path: operation.path,
+      summary: operation.summary,
+      tags: [operation.tag],
+      security: operation.path.startsWith('/api/') ? [{ apiKey: [] }] : [],
+      request: {
+        params: operation.path.includes('{id}') ? SessionIdParamsSchema : undefined,
+        query: operation.query,
+        body: operation.body ? { content: json(operation.body) } : undefined,
+      },
+      responses,
+    });
+  }
+  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: '3.0.3',
+    info: { title: 'wamux', version, description: 'Many WhatsApp Web sessions behind one HTTP API' },
+  });
+}

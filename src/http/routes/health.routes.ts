@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import type { SessionManager } from '../../sessions/session-manager.js';
+import { SESSION_STATUSES, type SessionStatus } from '../../sessions/session-status.js';
+
+export interface ServerInfo {
+  version: string;
+  whatsappWebJs: string;
+  startedAt: number;
+}
+
+export function healthRouter(manager: SessionManager, info: ServerInfo): Router {
+  const router = Router();
+
+  router.get('/health', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+
+  router.get('/info', (_request, response) => {
+    const sessions = Object.fromEntries(SESSION_STATUSES.map((status) => [status, 0])) as Record<SessionStatus, number>;
+    for (const session of manager.list()) sessions[session.status]++;
+    response.json({
+      name: 'wamux',
+      version: info.version,
+      whatsappWebJs: info.whatsappWebJs,
+      uptimeSeconds: Math.round((Date.now() - info.startedAt) / 1000),
+      sessions,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,45 @@
+import { Router } from 'express';
+import { ConflictError } from '../../shared/errors.js';
+import type { SessionManager } from '../../sessions/session-manager.js';
+import type { SandboxHub } from '../../sandbox/sandbox-hub.js';
+import { SandboxIncomingSchema, SandboxScanSchema } from '../api-schemas.js';
+import { parseInput } from '../middleware/validate.js';
+import { sessionIdOf } from './sessions.routes.js';
+
+/** The simulated phone of a sandbox session: scan its QR, write to it, read what it sent, unlink it. */
+export function sandboxRouter(manager: SessionManager, hub: SandboxHub): Router {
+  const router = Router();
+
+  const sandboxSessionId = (params: unknown): string => {
+    const session = manager.get(sessionIdOf(params));
+    if (!session.config.sandbox) {
+      throw new ConflictError('NOT_A_SANDBOX_SESSION', `Session '${session.id}' talks to WhatsApp, not to the sandbox`);
+    }
+    return session.id;
+  };
+
+  router.post('/sessions/:id/sandbox/scan', async (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    const input = parseInput(SandboxScanSchema, request.body, 'request body');
+    response.json({ account: await hub.scan(sessionId, input) });
+  });
+
+  router.post('/sessions/:id/sandbox/incoming', async (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    const input = parseInput(SandboxIncomingSchema, request.body, 'request body');
+    response.status(201).json(await hub.incoming(sessionId, input));
+  });
+
+  router.get('/sessions/:id/sandbox/outbox', (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    response.json({ id: sessionId, messages: hub.outbox(sessionId) });
+  });
+
+  router.post('/sessions/:id/sandbox/logout', async (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    await hub.logout(sessionId);
+    response.json({ id: sessionId, loggedOut: true });
+  });
+
+  return router;
+}

@@ -1,0 +1,96 @@
+import { Router } from 'express';
+import QRCode from 'qrcode';
+import { ConflictError } from '../../shared/errors.js';
+import type { SessionManager } from '../../sessions/session-manager.js';
+import type { Session } from '../../sessions/session.js';
+import { CreateSessionSchema, LogsQuerySchema, SessionIdParamsSchema } from '../api-schemas.js';
+import { parseInput } from '../middleware/validate.js';
+
+/** Deadline of waitForQR beyond the session's own start timeout. */
+const WAIT_MARGIN_MS = 5_000;
+
+export function sessionView(session: Session) {
+  return { ...session.snapshot(), qr: session.status.status === 'SCAN_QR_CODE' ? session.qr : undefined };
+}
+
+export function sessionIdOf(params: unknown): string {
+  return parseInput(SessionIdParamsSchema, params, 'session id').id;
+}
+
+export function sessionsRouter(manager: SessionManager): Router {
+  const router = Router();
+
+  router.post('/sessions', async (request, response) => {
+    const body = parseInput(CreateSessionSchema, request.body, 'request body');
+    const session = await manager.create(body.sessionId, body.config ?? {}, { start: body.start ?? true });
+    if (body.start ?? true) {
+      manager.start(session.id, 'created');
+      if (body.waitForQR) await manager.waitUntilSettled(session, session.config.authTimeout * 1000 + WAIT_MARGIN_MS);
+    }
+    response.status(201).json(sessionView(session));
+  });
+
+  router.get('/sessions', (_request, response) => {
+    response.json({ sessions: manager.list().map((snapshot) => sessionView(manager.get(snapshot.id))) });
+  });
+
+  router.get('/sessions/:id', (request, response) => {
+    response.json(sessionView(manager.get(sessionIdOf(request.params))));
+  });
+
+  router.get('/sessions/:id/status', (request, response) => {
+    const { id, status, reason, me, history } = manager.get(sessionIdOf(request.params)).snapshot();
+    response.json({ id, status, reason, me, history });
+  });
+
+  router.get('/sessions/:id/qr', async (request, response) => {
+    const qr = currentQr(manager.get(sessionIdOf(request.params)));
+    response.json({ qr, image: await QRCode.toDataURL(qr) });
+  });
+
+  router.get('/sessions/:id/qr/image', async (request, response) => {
+    const qr = currentQr(manager.get(sessionIdOf(request.params)));
+    response.type('png').send(await QRCode.toBuffer(qr, { type: 'png', margin: 2, width: 320 }));
+  });
+
+  router.post('/sessions/:id/start', (request, response) => {
+    const { session } = manager.start(sessionIdOf(request.params));
+    response.status(202).json(sessionView(session));
+  });
+
+  router.post('/sessions/:id/restart', async (request, response) => {
+    const { session } = await manager.restart(sessionIdOf(request.params));
+    response.status(202).json(sessionView(session));
+  });
+
+  router.post('/sessions/:id/stop', async (request, response) => {
+    response.json(sessionView(await manager.stop(sessionIdOf(request.params))));
+  });
+
+  router.post('/sessions/:id/logout', async (request, response) => {
+    response.json(sessionView(await manager.logout(sessionIdOf(request.params))));
+  });
+
+  router.delete('/sessions/:id', async (request, response) => {
+    const sessionId = sessionIdOf(request.params);
+    await manager.delete(sessionId);
+    response.json({ id: sessionId, deleted: true });
+  });
+
+  router.get('/sessions/:id/logs', (request, response) => {
+    const session = manager.get(sessionIdOf(request.params));
+    const { limit } = parseInput(LogsQuerySchema, request.query, 'query');
+    response.json({ id: session.id, logs: session.recentLogs(limit) });
+  });
+
+  return router;
+}
+
+function currentQr(session: Session): string {
+  if (session.status.status !== 'SCAN_QR_CODE' || !session.qr) {
+    throw new ConflictError('QR_NOT_AVAILABLE', `Session '${session.id}' is ${session.status.status}: no QR code to scan`, {
+      status: session.status.status,
+    });
+  }
+  return session.qr;
+}

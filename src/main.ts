@@ -1,0 +1,130 @@
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { describeError } from './shared/errors.js';
+import { SandboxHub } from './sandbox/sandbox-hub.js';
+import { SessionEvents } from './sessions/session-events.js';
+import { SessionManager } from './sessions/session-manager.js';
+import { DEFAULT_RESTART_POLICY } from './sessions/restart-policy.js';
+import { restoreSessions } from './sessions/restore.js';
+import { FileSessionStore } from './storage/file-session-store.js';
+import { ProcfsProcessTable } from './browser/process-table.js';
+import { resolveBrowserExecutable } from './browser/chromium.js';
+import { createWwebjsClientFactory } from './wa/wwebjs-client.js';
+import { createApp } from './http/app.js';
+
+const require = createRequire(import.meta.url);
+const VERSION: string = (require('../package.json') as { version: string }).version;
+const WWEBJS_VERSION: string = (require('whatsapp-web.js/package.json') as { version: string }).version;
+const RESTORE_CONCURRENCY = 2;
+
+function readConfig(): AppConfig {
+  try {
+    return loadConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`wamux: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  keepAliveOnStrayErrors(logger);
+
+  const sandbox = await SandboxHub.create({ logger });
+  const events = new SessionEvents();
+  const store = new FileSessionStore(config.sessionsDir, (sessionId, error) =>
+    logger.error('lost ownership of a session folder', { session: sessionId, error: describeError(error) }),
+  );
+  const clientFactory = createWwebjsClientFactory({
+    executablePath: resolveBrowserExecutable({ chromeBin: config.chromeBin, useChrome: config.useChrome }),
+    webVersionCache: config.webVersionCache,
+    logger,
+    connectionArgs: async (options) =>
+      options.sandbox ? (await sandbox.endpointFor(options.sessionId, { qrIntervalMs: options.qrIntervalMs })).chromiumArgs : [],
+  });
+  const manager = new SessionManager({
+    store,
+    clientFactory,
+    processes: new ProcfsProcessTable(),
+    hostname: os.hostname(),
+    logger,
+    events,
+    now: () => Date.now(),
+    settings: { serverChromiumArgs: config.chromiumArgs, stopDeadlineMs: 10_000 },
+    managerSettings: {
+      maxSessions: config.maxSessions,
+      sandboxByDefault: config.sandbox,
+      restart: DEFAULT_RESTART_POLICY,
+      lockTimeoutMs: 120_000,
+    },
+    onDeleted: (sessionId) => sandbox.remove(sessionId),
+  });
+
+  const { loaded, skipped } = await manager.loadSaved();
+  for (const { sessionId, reason } of skipped) logger.warn('session not loaded', { session: sessionId, reason });
+
+  const app = createApp({
+    manager,
+    sandbox,
+    logger,
+    apiKey: config.apiKey,
+    rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
+    info: { version: VERSION, whatsappWebJs: WWEBJS_VERSION, startedAt: Date.now() },
+  });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info('wamux listening', { url: `http://${config.host}:${port}`, sessions: loaded.length, sandbox: config.sandbox });
+  if (!config.apiKey) logger.warn('API_KEY is not set: the API is open to anyone who can reach this port');
+
+  handleShutdown(server, manager, sandbox, logger);
+  if (config.recoverSessions) {
+    await restoreSessions(manager, await manager.wantedRunning(), RESTORE_CONCURRENCY);
+  }
+}
+
+/** whatsapp-web.js leaves some rejections unhandled (a closed tab mid-request); one session's trouble must not end the server. */
+function keepAliveOnStrayErrors(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: describeError(reason) }));
+  process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: error.stack ?? describeError(error) }));
+}
+
+function handleShutdown(server: Server, manager: SessionManager, sandbox: SandboxHub, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    server.close();
+    server.closeAllConnections();
+    manager
+      .shutdown()
+      .then(() => sandbox.close())
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error('shutdown failed', { error: describeError(error) });
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`wamux failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,111 @@
+import { z } from '../shared/zod.js';
+
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const SessionIdSchema = z
+  .string()
+  .regex(SESSION_ID_PATTERN, 'must be 1-64 characters of A-Z, a-z, 0-9, _ and -')
+  .openapi({ example: 'support-desk-1' });
+
+export function isValidSessionId(value: string): boolean {
+  return SESSION_ID_PATTERN.test(value);
+}
+
+const chromiumFlag = z.string().regex(/^--[a-z0-9][a-z0-9-]*(=.*)?$/i, 'must be a Chromium flag such as --lang=en');
+
+export const ProxySchema = z
+  .object({
+    protocol: z.enum(['http', 'https', 'socks4', 'socks5']),
+    address: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
+      .openapi({ example: 'proxy.internal:3128' }),
+    username: z.string().min(1).max(256).optional(),
+    password: z.string().min(1).max(256).optional(),
+  })
+  .strict()
+  .refine((proxy) => (proxy.password === undefined) || proxy.username !== undefined, {
+    message: 'password needs a username',
+  });
+
+/** Per-session settings as the user sends them; every field optional, defaults applied by resolveSessionConfig. */
+export const SessionConfigInputSchema = z
+  .object({
+    headless: z.boolean().optional().openapi({ description: 'Run Chromium headless (default true)' }),
+    qrTimeout: z
+      .number()
+      .int()
+      .min(5)
+      .max(600)
+      .optional()
+      .openapi({ description: 'Seconds each QR code stays valid before a new one is shown (default 20)' }),
+    qrMaxRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .optional()
+      .openapi({ description: 'QR codes shown before the session gives up and FAILS (default 6; 0 = never)' }),
+    authTimeout: z
+      .number()
+      .int()
+      .min(5)
+      .max(600)
+      .optional()
+      .openapi({ description: 'Seconds to reach a QR code or a restored login before the start FAILS (default 60)' }),
+    chromiumArgs: z.array(chromiumFlag).max(50).optional().openapi({ description: 'Extra Chromium flags' }),
+    restartOnCrash: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Restart the session when its browser crashes (default true)' }),
+    webhookUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    sandbox: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Log into the built-in sandbox instead of WhatsApp (default: server --sandbox)' }),
+    proxyServerCredentials: ProxySchema.optional(),
+  })
+  .strict();
+
+export type SessionConfigInput = z.infer<typeof SessionConfigInputSchema>;
+export type ProxyCredentials = z.infer<typeof ProxySchema>;
+
+export interface SessionConfig {
+  headless: boolean;
+  qrTimeout: number;
+  qrMaxRetries: number;
+  authTimeout: number;
+  chromiumArgs: string[];
+  restartOnCrash: boolean;
+  webhookUrl?: string;
+  sandbox: boolean;
+  proxyServerCredentials?: ProxyCredentials;
+}
+
+export interface SessionConfigDefaults {
+  sandbox: boolean;
+}
+
+export function resolveSessionConfig(input: SessionConfigInput, defaults: SessionConfigDefaults): SessionConfig {
+  return {
+    headless: input.headless ?? true,
+    qrTimeout: input.qrTimeout ?? 20,
+    qrMaxRetries: input.qrMaxRetries ?? 6,
+    authTimeout: input.authTimeout ?? 60,
+    chromiumArgs: input.chromiumArgs ?? [],
+    restartOnCrash: input.restartOnCrash ?? true,
+    webhookUrl: input.webhookUrl,
+    sandbox: input.sandbox ?? defaults.sandbox,
+    proxyServerCredentials: input.proxyServerCredentials,
+  };
+}
+
+/** The config as it may leave the server: the proxy password is replaced by a flag. */
+export function redactSessionConfig(config: SessionConfig): Omit<SessionConfig, 'proxyServerCredentials'> & {
+  proxyServerCredentials?: Omit<ProxyCredentials, 'password'> & { passwordSet: boolean };
+} {
+  const { proxyServerCredentials, ...rest } = config;
+  if (!proxyServerCredentials) return rest;
+  const { password, ...proxy } = proxyServerCredentials;
+  return { ...rest, proxyServerCredentials: { ...proxy, passwordSet: password !== undefined } };
+}

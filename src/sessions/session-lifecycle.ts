@@ -1,0 +1,175 @@
+import type { Logger } from '../shared/logger.js';
+import { describeError } from '../shared/errors.js';
+import { withTimeout } from '../shared/timing.js';
+import type { ProcessTable } from '../browser/process-table.js';
+import { killProfileProcesses } from '../browser/profile-processes.js';
+import { reapProfile } from '../browser/orphan-reaper.js';
+import type { WaClient, WaClientFactory } from '../wa/wa-client.js';
+import type { SessionStore } from '../storage/session-store.js';
+import type { Session } from './session.js';
+import type { SessionEvents } from './session-events.js';
+import type { SessionStatus } from './session-status.js';
+
+export interface LifecycleSettings {
+  serverChromiumArgs: readonly string[];
+  /** How long a graceful browser close may take before the process group is killed. */
+  stopDeadlineMs: number;
+}
+
+export interface LifecycleDeps {
+  store: SessionStore;
+  clientFactory: WaClientFactory;
+  processes: ProcessTable;
+  hostname: string;
+  logger: Logger;
+  events: SessionEvents;
+  settings: LifecycleSettings;
+  now: () => number;
+  /** PIDs of browsers that live sessions of this process drive. */
+  ownedBrowserPids: () => Set<number>;
+}
+
+export type ClientLoss = { kind: 'crashed' | 'disconnected'; reason: string };
+export type StartOutcome = { kind: 'ready' } | { kind: 'failed'; reason: string } | ClientLoss | { kind: 'aborted' };
+
+/** Drives one session's browser: launch and wait for a QR or a login, tear down, and report losses. */
+export class SessionLifecycle {
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  /** Launches the client and waits until it shows a QR code, is logged in, fails, or the deadline passes. */
+  async launch(session: Session, signal: AbortSignal, onLoss: (generation: number, loss: ClientLoss) => void): Promise<StartOutcome> {
+    const reaped = await reapProfile(this.deps.store.profileDir(session.id), {
+      table: this.deps.processes,
+      hostname: this.deps.hostname,
+      isOwned: (pid) => this.deps.ownedBrowserPids().has(pid),
+    });
+    if (reaped.killedPids.length > 0) session.log('warn', `killed orphan browser(s) ${reaped.killedPids.join(', ')}`);
+    if (reaped.staleLockRemoved) session.log('info', 'removed a stale Chromium profile lock');
+    if (signal.aborted) return { kind: 'aborted' };
+
+    const client = await this.deps.clientFactory({
+      sessionId: session.id,
+      profileParent: this.deps.store.profileParent(session.id),
+      headless: session.config.headless,
+      authTimeoutMs: session.config.authTimeout * 1000,
+      qrMaxRetries: session.config.qrMaxRetries,
+      chromiumArgs: [...this.deps.settings.serverChromiumArgs, ...session.config.chromiumArgs],
+      proxy: session.config.proxyServerCredentials,
+      sandbox: session.config.sandbox,
+      qrIntervalMs: session.config.qrTimeout * 1000,
+    });
+    let reportLoss: (outcome: StartOutcome) => void = () => {};
+    const lost = new Promise<StartOutcome>((resolve) => {
+      reportLoss = resolve;
+    });
+    const generation = this.attach(session, client, (lostGeneration, loss) => {
+      reportLoss(loss);
+      onLoss(lostGeneration, loss);
+    });
+    let waiting = true;
+    client.initialize().catch((error: unknown) => {
+      if (session.generation !== generation) return;
+      const reason = `start failed: ${describeError(error)}`;
+      if (waiting) reportLoss({ kind: 'failed', reason });
+      else onLoss(generation, { kind: 'crashed', reason });
+    });
+    const waitSignal = AbortSignal.any([signal, AbortSignal.timeout(session.config.authTimeout * 1000)]);
+    const outcome = await Promise.race([this.waitForStart(session, waitSignal), lost]);
+    waiting = false;
+    if (outcome.kind === 'aborted' && !signal.aborted) {
+      return { kind: 'failed', reason: `neither a QR code nor a login within ${session.config.authTimeout} s` };
+    }
+    return outcome;
+  }
+
+  /** Closes the browser (deadline, then SIGKILL of everything on the profile). Never throws. */
+  async teardown(session: Session): Promise<void> {
+    session.generation++;
+    const client = session.client;
+    session.client = undefined;
+    session.qr = undefined;
+    if (client) {
+      try {
+        await withTimeout(client.destroy(), this.deps.settings.stopDeadlineMs, 'browser close deadline');
+      } catch (error) {
+        session.log('warn', `graceful close failed (${describeError(error)}); killing the browser`);
+      }
+    }
+    try {
+      const killed = await killProfileProcesses(this.deps.processes, this.deps.store.profileDir(session.id), {
+        deadlineMs: 5_000,
+      });
+      if (killed.length > 0) session.log('info', `killed browser process(es) ${killed.join(', ')}`);
+    } catch (error) {
+      session.log('error', `could not kill the browser: ${describeError(error)}`);
+      this.deps.logger.error('browser survived SIGKILL', { session: session.id, error: describeError(error) });
+    }
+  }
+
+  moveTo(session: Session, to: SessionStatus, reason: string): void {
+    if (session.status.status === to) {
+      session.log('info', reason);
+      return;
+    }
+    session.status.moveTo(to, reason);
+  }
+
+  private attach(session: Session, client: WaClient, onLoss: (generation: number, loss: ClientLoss) => void): number {
+    const generation = ++session.generation;
+    session.client = client;
+    session.qrCount = 0;
+    const current = () => session.generation === generation;
+    client.on('qr', (qr) => {
+      if (!current()) return;
+      session.qr = qr;
+      session.qrCount++;
+      this.deps.events.emit('qr', { sessionId: session.id, qr });
+      if (session.status.status !== 'SCAN_QR_CODE') this.moveTo(session, 'SCAN_QR_CODE', 'QR code shown: scan it with the phone');
+    });
+    client.on('authenticated', () => {
+      if (current()) session.log('info', 'authenticated');
+    });
+    client.on('ready', (me) => {
+      if (!current()) return;
+      session.me = me;
+      session.qr = undefined;
+      session.restartBudget.reset();
+      session.lastActivityAt = this.deps.now();
+      this.moveTo(session, 'WORKING', `logged in as ${me.id} (${me.pushName})`);
+    });
+    client.on('disconnected', (reason) => {
+      if (current()) onLoss(generation, { kind: 'disconnected', reason });
+    });
+    client.on('crashed', (reason) => {
+      if (current()) onLoss(generation, { kind: 'crashed', reason });
+    });
+    client.on('message', (message) => {
+      if (!current()) return;
+      session.recordMessage(message, this.deps.now());
+      this.deps.events.emit('message', { sessionId: session.id, me: session.me, message });
+    });
+    client.on('messageSent', (message) => {
+      if (!current()) return;
+      session.recordMessage(message, this.deps.now());
+      this.deps.events.emit('messageSent', { sessionId: session.id, me: session.me, message });
+    });
+    return generation;
+  }
+
+  /** Resolves at the first QR code or login, or when the start is aborted. */
+  private waitForStart(session: Session, signal: AbortSignal): Promise<StartOutcome> {
+    return new Promise((resolve) => {
+      const finish = (outcome: StartOutcome) => {
+        this.deps.events.off('status', onStatus);
+        signal.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      const onStatus = ({ sessionId, change }: { sessionId: string; change: { to: SessionStatus } }) => {
+        if (sessionId === session.id && (change.to === 'SCAN_QR_CODE' || change.to === 'WORKING')) finish({ kind: 'ready' });
+      };
+      const onAbort = () => finish({ kind: 'aborted' });
+      this.deps.events.on('status', onStatus);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

@@ -1,0 +1,356 @@
+import type { Logger } from '../shared/logger.js';
+import { ConflictError, LimitReachedError, SessionNotFoundError, describeError } from '../shared/errors.js';
+import { KeyedLock } from '../shared/keyed-lock.js';
+import { withTimeout } from '../shared/timing.js';
+import type { DesiredState, SessionStore } from '../storage/session-store.js';
+import type { WaMessage } from '../wa/wa-client.js';
+import { RestartBudget, type RestartPolicySettings } from './restart-policy.js';
+import { Session, type SessionSnapshot } from './session.js';
+import { resolveSessionConfig, type SessionConfigInput } from './session-config.js';
+import type { SessionEvents } from './session-events.js';
+import { SessionLifecycle, type ClientLoss, type LifecycleDeps } from './session-lifecycle.js';
+import type { SessionStatus } from './session-status.js';
+
+export interface SessionManagerSettings {
+  maxSessions: number;
+  sandboxByDefault: boolean;
+  restart: RestartPolicySettings;
+  /** How long a lifecycle operation waits for the session's lock. */
+  lockTimeoutMs: number;
+}
+
+export type SessionManagerDeps = Omit<LifecycleDeps, 'ownedBrowserPids'> & {
+  store: SessionStore;
+  events: SessionEvents;
+  logger: Logger;
+  managerSettings: SessionManagerSettings;
+  /** Called after a session's data is gone (e.g. the sandbox forgets its phone). */
+  onDeleted?: (sessionId: string) => Promise<void>;
+};
+
+const RUNNING: ReadonlySet<SessionStatus> = new Set(['SCAN_QR_CODE', 'WORKING']);
+const SETTLED: ReadonlySet<SessionStatus> = new Set(['SCAN_QR_CODE', 'WORKING', 'FAILED', 'STOPPED']);
+
+/** All sessions of this process: the Map, the pending set, one lock per session, and crash recovery. */
+export class SessionManager {
+  private readonly sessions = new Map<string, Session>();
+  private readonly pending = new Set<string>();
+  private readonly lock = new KeyedLock();
+  private readonly lifecycle: SessionLifecycle;
+  private shuttingDown = false;
+
+  constructor(private readonly deps: SessionManagerDeps) {
+    this.lifecycle = new SessionLifecycle({ ...deps, ownedBrowserPids: () => this.ownedBrowserPids() });
+  }
+
+  list(): SessionSnapshot[] {
+    return [...this.sessions.values()].map((session) => session.snapshot());
+  }
+
+  get(sessionId: string): Session {
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new SessionNotFoundError(sessionId);
+    return session;
+  }
+
+  has(sessionId: string): boolean {
+    return this.sessions.has(sessionId);
+  }
+
+  /** Loads every saved session (STOPPED) that this process can own; sessions owned elsewhere are skipped. */
+  async loadSaved(): Promise<{ loaded: string[]; skipped: { sessionId: string; reason: string }[] }> {
+    const loaded: string[] = [];
+    const skipped: { sessionId: string; reason: string }[] = [];
+    for (const sessionId of await this.deps.store.listIds()) {
+      const stored = await this.deps.store.read(sessionId);
+      if (!stored) continue;
+      try {
+        const release = await this.deps.store.claim(sessionId);
+        const session = this.addSession(sessionId, stored.config, stored.createdAt);
+        session.release = release;
+        loaded.push(sessionId);
+      } catch (error) {
+        skipped.push({ sessionId, reason: describeError(error) });
+      }
+    }
+    return { loaded, skipped };
+  }
+
+  /** Ids of loaded sessions whose saved state says the user wants them running. */
+  async wantedRunning(): Promise<string[]> {
+    const wanted: string[] = [];
+    for (const sessionId of this.sessions.keys()) {
+      const stored = await this.deps.store.read(sessionId);
+      if (stored?.desiredState === 'running') wanted.push(sessionId);
+    }
+    return wanted;
+  }
+
+  async create(sessionId: string, input: SessionConfigInput, options: { start: boolean }): Promise<Session> {
+    if (this.sessions.has(sessionId) || this.pending.has(sessionId)) {
+      throw new ConflictError('SESSION_EXISTS', `Session '${sessionId}' already exists`);
+    }
+    if (this.sessions.size >= this.deps.managerSettings.maxSessions) {
+      throw new LimitReachedError(`At most ${this.deps.managerSettings.maxSessions} sessions can exist (--max-sessions)`);
+    }
+    this.pending.add(sessionId);
+    try {
+      const release = await this.deps.store.claim(sessionId);
+      const config = resolveSessionConfig(input, { sandbox: this.deps.managerSettings.sandboxByDefault });
+      const createdAt = new Date().toISOString();
+      try {
+        await this.deps.store.write({ sessionId, createdAt, config, desiredState: options.start ? 'running' : 'stopped' });
+      } catch (error) {
+        await release();
+        throw error;
+      }
+      const session = this.addSession(sessionId, config, createdAt);
+      session.release = release;
+      return session;
+    } finally {
+      this.pending.delete(sessionId);
+    }
+  }
+
+  /** Begins a start and returns at once with the session STARTING; `settled` resolves when the start is over. */
+  start(sessionId: string, reason = 'start requested'): { session: Session; settled: Promise<void> } {
+    const session = this.get(sessionId);
+    if (this.pending.has(sessionId)) {
+      throw new ConflictError('START_IN_PROGRESS', `A start of session '${sessionId}' is already in progress`);
+    }
+    if (RUNNING.has(session.status.status)) {
+      throw new ConflictError('SESSION_ALREADY_RUNNING', `Session '${sessionId}' is already ${session.status.status}`, {
+        status: session.status.status,
+      });
+    }
+    this.cancelRestart(session);
+    this.pending.add(sessionId);
+    const status = session.status.status;
+    if (status === 'STOPPED' || status === 'FAILED') session.status.moveTo('STARTING', reason);
+    const abort = new AbortController();
+    session.startAbort = abort;
+    const settled = this.locked(session, 'start', () => this.runStart(session, abort.signal, reason))
+      .catch((error: unknown) => {
+        this.deps.logger.error('start failed', { session: sessionId, error: describeError(error) });
+        if (session.status.status === 'STARTING') session.status.moveTo('FAILED', `start failed: ${describeError(error)}`);
+      })
+      .finally(() => {
+        this.pending.delete(sessionId);
+        if (session.startAbort === abort) session.startAbort = undefined;
+      });
+    return { session, settled };
+  }
+
+  async stop(sessionId: string): Promise<Session> {
+    const session = this.interrupt(sessionId);
+    await this.locked(session, 'stop', async () => {
+      await this.saveDesiredState(session, 'stopped');
+      await this.bringDown(session, 'stop requested');
+    });
+    return session;
+  }
+
+  async restart(sessionId: string): Promise<{ session: Session; settled: Promise<void> }> {
+    await this.stop(sessionId);
+    return this.start(sessionId, 'restart requested');
+  }
+
+  /** Unlinks the device and deletes the login; the config stays and a later start shows a new QR code. */
+  async logout(sessionId: string): Promise<Session> {
+    const session = this.interrupt(sessionId);
+    await this.locked(session, 'logout', async () => {
+      const client = session.client;
+      if (client && session.status.status === 'WORKING') {
+        await withTimeout(client.logout(), 15_000, 'logout deadline').catch((error: unknown) =>
+          session.log('warn', `logout did not complete cleanly: ${describeError(error)}`),
+        );
+      }
+      await this.bringDown(session, 'logged out');
+      await this.deps.store.removeProfile(sessionId);
+      session.me = undefined;
+      await this.saveDesiredState(session, 'stopped');
+    });
+    return session;
+  }
+
+  async delete(sessionId: string): Promise<void> {
+    const session = this.interrupt(sessionId);
+    await this.locked(session, 'delete', async () => {
+      await this.bringDown(session, 'deleted');
+      this.sessions.delete(sessionId);
+      await session.release?.();
+      await this.deps.store.remove(sessionId);
+    });
+    await this.deps.onDeleted?.(sessionId);
+  }
+
+  async sendText(sessionId: string, chatId: string, content: string): Promise<WaMessage> {
+    const session = this.get(sessionId);
+    const client = session.client;
+    if (!client || session.status.status !== 'WORKING') throw notReady(session);
+    try {
+      const message = await client.sendText(chatId, content);
+      session.lastActivityAt = this.deps.now();
+      return message;
+    } catch (error) {
+      if (session.client !== client || session.status.status !== 'WORKING') throw notReady(session);
+      throw error;
+    }
+  }
+
+  /** Resolves once the session shows a QR code, is WORKING, or has stopped or failed (or the deadline passed). */
+  waitUntilSettled(session: Session, timeoutMs: number): Promise<void> {
+    if (SETTLED.has(session.status.status)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.deps.events.off('status', onStatus);
+        resolve();
+      };
+      const onStatus = ({ sessionId, change }: { sessionId: string; change: { to: SessionStatus } }) => {
+        if (sessionId === session.id && SETTLED.has(change.to)) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.deps.events.on('status', onStatus);
+    });
+  }
+
+  /** Closes every browser and releases every folder; saved states stay as they are so a restart restores them. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await Promise.all(
+      [...this.sessions.values()].map(async (session) => {
+        this.cancelRestart(session);
+        session.startAbort?.abort();
+        await this.lock
+          .run(session.id, () => this.bringDown(session, 'server shutting down'), { timeoutMs: 20_000, label: 'shutdown' })
+          .catch(() => this.lifecycle.teardown(session));
+        await session.release?.();
+        session.release = undefined;
+      }),
+    );
+  }
+
+  private addSession(sessionId: string, config: Session['config'], createdAt: string): Session {
+    const session = new Session(
+      sessionId,
+      config,
+      createdAt,
+      new RestartBudget(this.deps.managerSettings.restart, this.deps.now),
+      (changed, change) => {
+        changed.log(change.to === 'FAILED' ? 'error' : 'info', `${change.from} -> ${change.to}: ${change.reason}`);
+        this.deps.logger.info('session status', { session: changed.id, ...change });
+        this.deps.events.emit('status', { sessionId: changed.id, change, me: changed.me });
+      },
+      this.deps.now(),
+    );
+    this.sessions.set(sessionId, session);
+    return session;
+  }
+
+  private async runStart(session: Session, signal: AbortSignal, reason: string): Promise<void> {
+    if (signal.aborted || this.shuttingDown) return;
+    const status = session.status.status;
+    if (status === 'STOPPED' || status === 'FAILED') session.status.moveTo('STARTING', reason);
+    await this.saveDesiredState(session, 'running');
+    const outcome = await this.lifecycle.launch(session, signal, (generation, loss) => this.onClientLost(session, generation, loss));
+    if (outcome.kind === 'failed') {
+      await this.lifecycle.teardown(session);
+      this.lifecycle.moveTo(session, 'FAILED', outcome.reason);
+    }
+    // 'aborted': the stop/delete queued behind us tears down; a loss: onClientLost's recovery is queued
+  }
+
+  private onClientLost(session: Session, generation: number, loss: ClientLoss): void {
+    session.log('warn', `client lost (${loss.kind}): ${loss.reason}`);
+    void this.locked(session, 'recovery', () => this.recover(session, generation, loss)).catch((error: unknown) =>
+      this.deps.logger.error('recovery failed', { session: session.id, error: describeError(error) }),
+    );
+  }
+
+  private async recover(session: Session, generation: number, loss: ClientLoss): Promise<void> {
+    if (session.generation !== generation || !this.sessions.has(session.id) || this.shuttingDown) return;
+    await this.lifecycle.teardown(session);
+    if (loss.kind === 'disconnected') {
+      const qrGaveUp = /max qrcode retries/i.test(loss.reason);
+      const reason = qrGaveUp
+        ? `QR code not scanned: gave up after ${session.qrCount} codes`
+        : `Logged out from the phone (${loss.reason}); start the session and scan a new QR code`;
+      if (!qrGaveUp) session.me = undefined;
+      await this.saveDesiredState(session, 'stopped');
+      this.lifecycle.moveTo(session, 'FAILED', reason);
+      return;
+    }
+    if (!session.config.restartOnCrash) {
+      this.lifecycle.moveTo(session, 'FAILED', `browser crashed: ${loss.reason}`);
+      return;
+    }
+    const decision = session.restartBudget.decide();
+    if (!decision.allowed) {
+      this.lifecycle.moveTo(session, 'FAILED', `browser crashed: ${loss.reason}; ${decision.reason}, giving up`);
+      return;
+    }
+    session.restartBudget.recordAttempt();
+    const attempt = session.restartBudget.attempts;
+    const max = this.deps.managerSettings.restart.maxAttempts;
+    this.lifecycle.moveTo(
+      session,
+      'STARTING',
+      `browser crashed: ${loss.reason}; restart ${attempt} of ${max} in ${Math.round(decision.delayMs / 1000)} s`,
+    );
+    session.restartTimer = setTimeout(() => {
+      session.restartTimer = undefined;
+      try {
+        this.start(session.id, `restart ${attempt} of ${max} after a crash`);
+      } catch (error) {
+        session.log('warn', `crash restart skipped: ${describeError(error)}`);
+      }
+    }, decision.delayMs);
+  }
+
+  /** Stops whatever runs and moves the session to STOPPED. Caller holds the lock. */
+  private async bringDown(session: Session, reason: string): Promise<void> {
+    if (session.status.status !== 'STOPPED') this.lifecycle.moveTo(session, 'STOPPING', reason);
+    await this.lifecycle.teardown(session);
+    if (session.status.status !== 'STOPPED') session.status.moveTo('STOPPED', reason);
+  }
+
+  /** Cancels a scheduled crash restart and aborts a start in progress, so the caller's operation comes next. */
+  private interrupt(sessionId: string): Session {
+    const session = this.get(sessionId);
+    this.cancelRestart(session);
+    session.startAbort?.abort();
+    return session;
+  }
+
+  private cancelRestart(session: Session): void {
+    if (session.restartTimer) clearTimeout(session.restartTimer);
+    session.restartTimer = undefined;
+  }
+
+  private locked<T>(session: Session, label: string, task: () => Promise<T>): Promise<T> {
+    return this.lock.run(session.id, task, { timeoutMs: this.deps.managerSettings.lockTimeoutMs, label });
+  }
+
+  private async saveDesiredState(session: Session, desiredState: DesiredState): Promise<void> {
+    if (!this.sessions.has(session.id)) return;
+    await this.deps.store.write({ sessionId: session.id, createdAt: session.createdAt, config: session.config, desiredState });
+  }
+
+  private ownedBrowserPids(): Set<number> {
+    const pids = new Set<number>();
+    for (const session of this.sessions.values()) {
+      const pid = session.client?.browserPid();
+      if (pid !== undefined) pids.add(pid);
+    }
+    return pids;
+  }
+}
+
+function notReady(session: Session): ConflictError {
+  return new ConflictError(
+    'SESSION_NOT_READY',
+    `Session '${session.id}' is ${session.status.status}, not WORKING`,
+    { status: session.status.status },
+  );
+}

@@ -1,0 +1,67 @@
+export const SESSION_STATUSES = ['STOPPED', 'STARTING', 'SCAN_QR_CODE', 'WORKING', 'FAILED', 'STOPPING'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/** Which status may follow which. Anything not listed is a bug in the caller and throws. */
+const ALLOWED: Readonly<Record<SessionStatus, readonly SessionStatus[]>> = {
+  STOPPED: ['STARTING'],
+  STARTING: ['SCAN_QR_CODE', 'WORKING', 'FAILED', 'STOPPING'],
+  // a scan may go straight to WORKING; a new QR (rotation) keeps SCAN_QR_CODE and is not a transition
+  SCAN_QR_CODE: ['WORKING', 'FAILED', 'STOPPING', 'STARTING'],
+  // STARTING from WORKING is a crash recovery
+  WORKING: ['FAILED', 'STOPPING', 'STARTING', 'SCAN_QR_CODE'],
+  FAILED: ['STARTING', 'STOPPING', 'STOPPED'],
+  STOPPING: ['STOPPED', 'FAILED'],
+};
+
+export function canTransition(from: SessionStatus, to: SessionStatus): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly from: SessionStatus,
+    readonly to: SessionStatus,
+  ) {
+    super(`Illegal session status change ${from} -> ${to}`);
+  }
+}
+
+export interface StatusChange {
+  from: SessionStatus;
+  to: SessionStatus;
+  reason: string;
+  at: string;
+}
+
+const HISTORY_LIMIT = 20;
+
+/** The status of one session and the last few changes, each with time and reason. */
+export class StatusTracker {
+  private current: SessionStatus = 'STOPPED';
+  private readonly changes: StatusChange[] = [];
+
+  constructor(private readonly onChange: (change: StatusChange) => void = () => {}) {}
+
+  get status(): SessionStatus {
+    return this.current;
+  }
+
+  get history(): readonly StatusChange[] {
+    return this.changes;
+  }
+
+  /** The reason of the last change, e.g. why a session FAILED. */
+  get lastReason(): string | undefined {
+    return this.changes.at(-1)?.reason;
+  }
+
+  moveTo(to: SessionStatus, reason: string, now: Date = new Date()): StatusChange {
+    if (!canTransition(this.current, to)) throw new IllegalTransitionError(this.current, to);
+    const change: StatusChange = { from: this.current, to, reason, at: now.toISOString() };
+    this.current = to;
+    this.changes.push(change);
+    if (this.changes.length > HISTORY_LIMIT) this.changes.shift();
+    this.onChange(change);
+    return change;
+  }
+}

@@ -1,0 +1,86 @@
+import type { WaClient, WaMe, WaMessage } from '../wa/wa-client.js';
+import type { OwnershipRelease } from '../storage/session-store.js';
+import { redactSessionConfig, type SessionConfig } from './session-config.js';
+import { RingBuffer, type SessionLogLevel, type SessionLogLine } from './session-log.js';
+import { StatusTracker, type StatusChange } from './session-status.js';
+import type { RestartBudget } from './restart-policy.js';
+
+const LOG_LINES_KEPT = 200;
+const MESSAGES_KEPT = 200;
+
+/** One session's state in memory. The manager changes it; nothing here does I/O. */
+export class Session {
+  readonly status: StatusTracker;
+  readonly createdAt: string;
+  config: SessionConfig;
+  client: WaClient | undefined;
+  /** Bumped whenever a client is attached or dropped, so events of an old client are ignored. */
+  generation = 0;
+  qr: string | undefined;
+  qrCount = 0;
+  me: WaMe | undefined;
+  release: OwnershipRelease | undefined;
+  /** Aborts a start that is in progress (stop or delete came in). */
+  startAbort: AbortController | undefined;
+  restartTimer: NodeJS.Timeout | undefined;
+  lastActivityAt: number;
+  private readonly logLines = new RingBuffer<SessionLogLine>(LOG_LINES_KEPT);
+  private readonly messages = new RingBuffer<WaMessage>(MESSAGES_KEPT);
+
+  constructor(
+    readonly id: string,
+    config: SessionConfig,
+    createdAt: string,
+    readonly restartBudget: RestartBudget,
+    onStatusChange: (session: Session, change: StatusChange) => void,
+    now: number,
+  ) {
+    this.config = config;
+    this.createdAt = createdAt;
+    this.lastActivityAt = now;
+    this.status = new StatusTracker((change) => onStatusChange(this, change));
+  }
+
+  log(level: SessionLogLevel, message: string): void {
+    this.logLines.push({ at: new Date().toISOString(), level, message });
+  }
+
+  recentLogs(limit?: number): SessionLogLine[] {
+    return this.logLines.newest(limit);
+  }
+
+  recordMessage(message: WaMessage, now: number): void {
+    this.messages.push(message);
+    this.lastActivityAt = now;
+  }
+
+  recentMessages(limit?: number, chatId?: string): WaMessage[] {
+    const all = this.messages.newest();
+    const matching = chatId === undefined ? all : all.filter((message) => message.chatId === chatId);
+    return matching.slice(0, limit);
+  }
+
+  snapshot(): SessionSnapshot {
+    return {
+      id: this.id,
+      status: this.status.status,
+      reason: this.status.lastReason,
+      me: this.me,
+      createdAt: this.createdAt,
+      browserPid: this.client?.browserPid(),
+      config: redactSessionConfig(this.config),
+      history: [...this.status.history],
+    };
+  }
+}
+
+export interface SessionSnapshot {
+  id: string;
+  status: StatusTracker['status'];
+  reason: string | undefined;
+  me: WaMe | undefined;
+  createdAt: string;
+  browserPid: number | undefined;
+  config: ReturnType<typeof redactSessionConfig>;
+  history: StatusChange[];
+}

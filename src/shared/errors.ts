@@ -1,0 +1,67 @@
+/** One error family for the whole server: every AppError maps to an HTTP status and a stable code. */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options?.details;
+  }
+  readonly details: Record<string, unknown> | undefined;
+}
+
+export class InvalidInputError extends AppError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('INVALID_INPUT', 400, message, { details });
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'A valid x-api-key header is required') {
+    super('UNAUTHORIZED', 401, message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, 404, message);
+  }
+}
+
+export class SessionNotFoundError extends NotFoundError {
+  constructor(sessionId: string) {
+    super('SESSION_NOT_FOUND', `Session '${sessionId}' does not exist`);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(code: string, message: string, details?: Record<string, unknown>) {
+    super(code, 409, message, { details });
+  }
+}
+
+export class LimitReachedError extends AppError {
+  constructor(message: string) {
+    super('LIMIT_REACHED', 429, message);
+  }
+}
+
+export class TimeoutError extends AppError {
+  constructor(message: string) {
+    super('TIMEOUT', 504, message);
+  }
+}
+
+/** whatsapp-web.js throws plain strings ('auth timeout'); turn anything thrown into a readable message. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return String(error);
+  }
+}

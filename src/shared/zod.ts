@@ -1,0 +1,14 @@
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+// Every schema module imports z from here, so request validation and the OpenAPI document share one source.
+extendZodWithOpenApi(z);
+
+export { z };
+
+/** "config.qrTimeout: Too small: expected number to be >=5" for each problem, joined. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}

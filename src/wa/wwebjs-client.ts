@@ -1,0 +1,133 @@
+import { EventEmitter } from 'node:events';
+import wwebjs from 'whatsapp-web.js';
+import type { Message } from 'whatsapp-web.js';
+import { BASE_CHROMIUM_ARGS } from '../browser/chromium.js';
+import { describeError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from './wa-client.js';
+
+const { Client, LocalAuth } = wwebjs;
+type LibraryClient = InstanceType<typeof Client>;
+
+export interface WwebjsFactorySettings {
+  executablePath: string;
+  webVersionCache: 'none' | 'local';
+  logger: Logger;
+  /** Extra flags a session needs for where it connects to (the sandbox points web.whatsapp.com at itself). */
+  connectionArgs: (options: WaClientOptions) => Promise<string[]>;
+}
+
+/** The only place that knows whatsapp-web.js and puppeteer. */
+export function createWwebjsClientFactory(settings: WwebjsFactorySettings): WaClientFactory {
+  return async (options) => new WwebjsClient(options, [...BASE_CHROMIUM_ARGS, ...(await settings.connectionArgs(options))], settings);
+}
+
+class WwebjsClient implements WaClient {
+  private readonly client: LibraryClient;
+  private readonly emitter = new EventEmitter();
+  private closing = false;
+
+  constructor(options: WaClientOptions, baseArgs: string[], settings: WwebjsFactorySettings) {
+    const args = [...baseArgs, ...options.chromiumArgs];
+    if (options.proxy) args.push(`--proxy-server=${options.proxy.protocol}://${options.proxy.address}`);
+    this.client = new Client({
+      authStrategy: new LocalAuth({ clientId: options.sessionId, dataPath: options.profileParent }),
+      authTimeoutMs: options.authTimeoutMs,
+      qrMaxRetries: options.qrMaxRetries,
+      webVersionCache: { type: settings.webVersionCache },
+      proxyAuthentication:
+        options.proxy?.username !== undefined
+          ? { username: options.proxy.username, password: options.proxy.password ?? '' }
+          : undefined,
+      puppeteer: {
+        executablePath: settings.executablePath,
+        headless: options.headless,
+        args,
+        // wamux closes its browsers itself on shutdown; puppeteer's own signal handlers would race it
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      },
+    });
+    this.client.on('qr', (qr: string) => this.emit('qr', qr));
+    this.client.on('authenticated', () => this.emit('authenticated'));
+    this.client.on('ready', () => {
+      const info = this.client.info;
+      this.emit('ready', { id: info.wid._serialized, pushName: info.pushname });
+    });
+    this.client.on('disconnected', (reason: unknown) => {
+      if (!this.closing) this.emit('disconnected', String(reason));
+    });
+    this.client.on('message', (message: Message) => this.emit('message', toWaMessage(message)));
+    this.client.on('message_create', (message: Message) => {
+      if (message.fromMe) this.emit('messageSent', toWaMessage(message));
+    });
+  }
+
+  async initialize(): Promise<void> {
+    await this.client.initialize();
+    this.watchBrowser();
+  }
+
+  async destroy(): Promise<void> {
+    this.closing = true;
+    try {
+      await this.client.destroy();
+    } catch {
+      // the browser may already be gone; the caller kills what is left on the profile
+    }
+  }
+
+  async logout(): Promise<void> {
+    this.closing = true;
+    await this.client.logout();
+  }
+
+  async sendText(chatId: string, content: string): Promise<WaMessage> {
+    const message = await this.client.sendMessage(chatId, content);
+    return toWaMessage(message);
+  }
+
+  browserPid(): number | undefined {
+    return this.client.pupBrowser?.process()?.pid;
+  }
+
+  on<E extends WaClientEventName>(event: E, listener: (...args: WaClientEvents[E]) => void): void {
+    this.emitter.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  private emit<E extends WaClientEventName>(event: E, ...args: WaClientEvents[E]): void {
+    this.emitter.emit(event, ...args);
+  }
+
+  /** whatsapp-web.js reports nothing when Chromium or its tab dies; the browser and page do. */
+  private watchBrowser(): void {
+    const browser = this.client.pupBrowser;
+    const page = this.client.pupPage;
+    let reported = false;
+    // a tab crash fires both 'error' and 'close': report one loss per crash
+    const report = (reason: string) => {
+      if (this.closing || reported) return;
+      reported = true;
+      this.emit('crashed', reason);
+    };
+    browser?.on('disconnected', () => report('browser process exited'));
+    page?.on('error', (error: Error) => report(`page crashed: ${describeError(error)}`));
+    page?.on('close', () => report('page closed'));
+    if (browser && !browser.connected) report('browser process exited');
+  }
+}
+
+function toWaMessage(message: Message): WaMessage {
+  return {
+    id: message.id._serialized,
+    chatId: message.fromMe ? message.to : message.from,
+    from: message.from,
+    to: message.to,
+    body: message.body,
+    type: message.type,
+    timestamp: message.timestamp,
+    fromMe: message.fromMe,
+    hasMedia: message.hasMedia,
+  };
+}

@@ -1,0 +1,68 @@
+import { EventEmitter } from 'node:events';
+import type { WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from '../../src/wa/wa-client.js';
+
+/** A WaClient the test drives by hand: emit('qr'), emit('ready'), crash()... Records what the core asked of it. */
+export class FakeWaClient implements WaClient {
+  private readonly emitter = new EventEmitter();
+  initializeCalls = 0;
+  destroyed = false;
+  loggedOut = false;
+  readonly sent: { chatId: string; content: string }[] = [];
+  initializeResult: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly options: WaClientOptions,
+    private readonly pid: number,
+  ) {}
+
+  async initialize(): Promise<void> {
+    this.initializeCalls++;
+    return this.initializeResult;
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+  }
+
+  async logout(): Promise<void> {
+    this.loggedOut = true;
+  }
+
+  async sendText(chatId: string, content: string): Promise<WaMessage> {
+    this.sent.push({ chatId, content });
+    return { id: `true_${chatId}_${this.sent.length}`, chatId, from: 'me@c.us', to: chatId, body: content, type: 'chat', timestamp: 1, fromMe: true, hasMedia: false };
+  }
+
+  browserPid(): number | undefined {
+    return this.pid;
+  }
+
+  on<E extends WaClientEventName>(event: E, listener: (...args: WaClientEvents[E]) => void): void {
+    this.emitter.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  emit<E extends WaClientEventName>(event: E, ...args: WaClientEvents[E]): void {
+    this.emitter.emit(event, ...args);
+  }
+}
+
+/** Hands out FakeWaClients and keeps them, newest last, so a test can drive the one the core created. */
+export class FakeWaClientFactory {
+  readonly clients: FakeWaClient[] = [];
+  private nextPid = 40_000;
+  /** Runs on every new client before the core sees it (e.g. make initialize() fail). */
+  onCreate: (client: FakeWaClient) => void = () => {};
+
+  readonly create: WaClientFactory = async (options) => {
+    const client = new FakeWaClient(options, this.nextPid++);
+    this.onCreate(client);
+    this.clients.push(client);
+    return client;
+  };
+
+  latest(): FakeWaClient {
+    const client = this.clients.at(-1);
+    if (!client) throw new Error('no client was created');
+    return client;
+  }
+}

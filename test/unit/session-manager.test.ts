@@ -1,0 +1,211 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AppError } from '../../src/shared/errors.js';
+import { createSilentLogger } from '../../src/shared/logger.js';
+import { SessionEvents } from '../../src/sessions/session-events.js';
+import { SessionManager } from '../../src/sessions/session-manager.js';
+import type { SessionStatus } from '../../src/sessions/session-status.js';
+import type { Session } from '../../src/sessions/session.js';
+import { FakeProcessTable } from '../fakes/fake-process-table.js';
+import { FakeWaClientFactory } from '../fakes/fake-wa-client.js';
+import { InMemorySessionStore } from '../fakes/in-memory-session-store.js';
+
+const ME = { id: '15550001111@c.us', pushName: 'Desk' };
+
+function setup(options: { maxSessions?: number; maxAttempts?: number } = {}) {
+  const store = new InMemorySessionStore();
+  const factory = new FakeWaClientFactory();
+  const processes = new FakeProcessTable();
+  const events = new SessionEvents();
+  const manager = new SessionManager({
+    store,
+    clientFactory: factory.create,
+    processes,
+    hostname: 'testhost',
+    logger: createSilentLogger(),
+    events,
+    now: () => Date.now(),
+    settings: { serverChromiumArgs: ['--lang=en'], stopDeadlineMs: 1_000 },
+    managerSettings: {
+      maxSessions: options.maxSessions ?? 10,
+      sandboxByDefault: true,
+      restart: { maxAttempts: options.maxAttempts ?? 3, windowMs: 120_000, cooldownMs: 0 },
+      lockTimeoutMs: 5_000,
+    },
+  });
+  return { store, factory, processes, events, manager };
+}
+
+function waitForStatus(events: SessionEvents, session: Session, status: SessionStatus): Promise<void> {
+  if (session.status.status === status) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${session.id} never reached ${status}; is ${session.status.status}`)), 5_000);
+    const listener = ({ sessionId, change }: { sessionId: string; change: { to: SessionStatus } }) => {
+      if (sessionId === session.id && change.to === status) {
+        clearTimeout(timer);
+        events.off('status', listener);
+        resolve();
+      }
+    };
+    events.on('status', listener);
+  });
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof AppError ? error.code : undefined;
+}
+
+test('a created session is STARTING at once, shows a QR code, then WORKING with the linked account', async () => {
+  const { manager, factory, events, store } = setup();
+  const session = await manager.create('desk', { qrTimeout: 30 }, { start: true });
+  manager.start('desk');
+  assert.equal(session.status.status, 'STARTING');
+  await until(() => factory.clients.length === 1, 'a client');
+  const client = factory.latest();
+  assert.deepEqual(client.options.chromiumArgs, ['--lang=en']);
+  assert.equal(client.options.qrIntervalMs, 30_000);
+  assert.equal(client.options.sandbox, true);
+  client.emit('qr', 'ref,1');
+  assert.equal(session.status.status, 'SCAN_QR_CODE');
+  assert.equal(session.qr, 'ref,1');
+  client.emit('ready', ME);
+  await waitForStatus(events, session, 'WORKING');
+  assert.deepEqual(session.me, ME);
+  assert.equal((await store.read('desk'))?.desiredState, 'running');
+});
+
+test('a second start while one is in progress is refused at once with 409', async () => {
+  const { manager } = setup();
+  await manager.create('desk', {}, { start: true });
+  manager.start('desk');
+  assert.throws(() => manager.start('desk'), (error: unknown) => errorCode(error) === 'START_IN_PROGRESS');
+});
+
+test('existing ids are a 409 and the session limit a 429', async () => {
+  const { manager } = setup({ maxSessions: 2 });
+  await manager.create('one', {}, { start: false });
+  await assert.rejects(manager.create('one', {}, { start: false }), (error: unknown) => errorCode(error) === 'SESSION_EXISTS');
+  await manager.create('two', {}, { start: false });
+  await assert.rejects(manager.create('three', {}, { start: false }), (error: unknown) => (error as AppError).status === 429);
+});
+
+test('stop closes the client, kills whatever still runs on the profile, and remembers the user wants it stopped', async () => {
+  const { manager, factory, processes, store, events } = setup();
+  const session = await manager.create('desk', {}, { start: true });
+  manager.start('desk');
+  await until(() => factory.clients.length === 1, 'a client');
+  factory.latest().emit('ready', ME);
+  await waitForStatus(events, session, 'WORKING');
+  const profile = store.profileDir('desk');
+  processes.add({ pid: 501, ppid: 1, pgid: 501, state: 'S', args: ['/usr/lib/chromium/chromium', `--user-data-dir=${profile}`] });
+  await manager.stop('desk');
+  assert.equal(session.status.status, 'STOPPED');
+  assert.equal(factory.latest().destroyed, true);
+  assert.equal(processes.has(501), false);
+  assert.equal((await store.read('desk'))?.desiredState, 'stopped');
+});
+
+test('a crash restarts the session until the budget is spent, then FAILED with the reason', async () => {
+  const { manager, factory, events } = setup({ maxAttempts: 2 });
+  const session = await manager.create('desk', {}, { start: true });
+  manager.start('desk');
+  await until(() => factory.clients.length === 1, 'a client');
+  factory.latest().emit('ready', ME);
+  await waitForStatus(events, session, 'WORKING');
+  factory.latest().emit('crashed', 'browser process exited');
+  await until(() => factory.clients.length === 2, 'a restarted client');
+  // no ready in between: the budget is not cleared
+  factory.latest().emit('crashed', 'browser process exited');
+  await until(() => factory.clients.length === 3, 'a second restart');
+  factory.latest().emit('crashed', 'browser process exited');
+  await waitForStatus(events, session, 'FAILED');
+  assert.match(session.status.lastReason ?? '', /giving up/);
+  assert.equal(factory.clients.length, 3);
+  assert.ok(factory.clients.every((client) => client.destroyed));
+});
+
+test('restartOnCrash false: a crash is FAILED at once', async () => {
+  const { manager, factory, events } = setup();
+  const session = await manager.create('desk', { restartOnCrash: false }, { start: true });
+  manager.start('desk');
+  await until(() => factory.clients.length === 1, 'a client');
+  factory.latest().emit('ready', ME);
+  await waitForStatus(events, session, 'WORKING');
+  factory.latest().emit('crashed', 'page crashed');
+  await waitForStatus(events, session, 'FAILED');
+  assert.match(session.status.lastReason ?? '', /page crashed/);
+  assert.equal(factory.clients.length, 1);
+});
+
+test('a failing initialize ends in FAILED with the library error, browser closed', async () => {
+  const { manager, factory, events } = setup();
+  factory.onCreate = (client) => {
+    client.initializeResult = Promise.reject('auth timeout');
+  };
+  const session = await manager.create('desk', {}, { start: true });
+  manager.start('desk');
+  await waitForStatus(events, session, 'FAILED');
+  assert.match(session.status.lastReason ?? '', /auth timeout/);
+  assert.equal(factory.latest().destroyed, true);
+});
+
+test('logout from the phone moves the session out of WORKING and it is not restored at boot', async () => {
+  const { manager, factory, events, store } = setup();
+  const session = await manager.create('desk', {}, { start: true });
+  manager.start('desk');
+  await until(() => factory.clients.length === 1, 'a client');
+  factory.latest().emit('ready', ME);
+  await waitForStatus(events, session, 'WORKING');
+  factory.latest().emit('disconnected', 'UNPAIRED');
+  await waitForStatus(events, session, 'FAILED');
+  assert.match(session.status.lastReason ?? '', /Logged out from the phone/);
+  assert.equal(session.me, undefined);
+  assert.equal((await store.read('desk'))?.desiredState, 'stopped');
+});
+
+test('send-text needs a WORKING session: 409 with the current status otherwise', async () => {
+  const { manager, factory, events } = setup();
+  const session = await manager.create('desk', {}, { start: false });
+  await assert.rejects(manager.sendText('desk', '1555@c.us', 'hi'), (error: unknown) => errorCode(error) === 'SESSION_NOT_READY');
+  manager.start('desk');
+  await until(() => factory.clients.length === 1, 'a client');
+  factory.latest().emit('ready', ME);
+  await waitForStatus(events, session, 'WORKING');
+  const message = await manager.sendText('desk', '15550009999@c.us', 'hi');
+  assert.equal(message.body, 'hi');
+  assert.deepEqual(factory.latest().sent, [{ chatId: '15550009999@c.us', content: 'hi' }]);
+});
+
+test('delete stops the session and removes its data; the id is free again', async () => {
+  const { manager, factory, store } = setup();
+  await manager.create('desk', {}, { start: true });
+  manager.start('desk');
+  await until(() => factory.clients.length === 1, 'a client');
+  await manager.delete('desk');
+  assert.equal(manager.has('desk'), false);
+  assert.equal(await store.read('desk'), undefined);
+  assert.equal(store.owned.has('desk'), false);
+  assert.equal(factory.latest().destroyed, true);
+  await manager.create('desk', {}, { start: false });
+});
+
+test('sessions saved on disk load as STOPPED; ones another process owns are skipped', async () => {
+  const { manager, store } = setup();
+  const config = (await setup().manager.create('x', {}, { start: false })).config;
+  await store.write({ sessionId: 'mine', createdAt: 'now', desiredState: 'running', config });
+  await store.write({ sessionId: 'theirs', createdAt: 'now', desiredState: 'running', config });
+  store.ownedElsewhere.add('theirs');
+  const { loaded, skipped } = await manager.loadSaved();
+  assert.deepEqual(loaded, ['mine']);
+  assert.deepEqual(skipped.map((entry) => entry.sessionId), ['theirs']);
+  assert.deepEqual(await manager.wantedRunning(), ['mine']);
+  assert.equal(manager.get('mine').status.status, 'STOPPED');
+});
