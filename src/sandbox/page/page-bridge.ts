@@ -1,0 +1,164 @@
+/**
+ * Page-side JavaScript: the link between the fake WhatsApp Web page and its sandbox endpoint.
+ * Same-origin SSE (server -> page) and POST (page -> server); the pairing lives in IndexedDB
+ * (durable once the transaction completes) with a localStorage mirror. Rules: no backticks, no "${".
+ */
+export const PAGE_BRIDGE_JS = String.raw`
+var STORAGE_KEY = 'wamux-sandbox-pairing';
+var pageId = randomHex(16);
+var pairing = null;
+var events = null;
+
+function describe(e) { return e && e.message ? String(e.message) : String(e); }
+function report(level, message) {
+  var text = String(message).slice(0, 3900);
+  try { (level === 'error' || level === 'warn' ? console.warn : console.log)('[sandbox] ' + text); } catch (_) { /* ignore */ }
+  try {
+    fetch('/sandbox/log', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ page: pageId, level: level, message: text }) }).catch(function () { return undefined; });
+  } catch (_) { /* ignore */ }
+}
+function postToServer(path, body) {
+  return fetch(path, { method: 'POST', cache: 'no-store', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(Object.assign({ page: pageId }, body)) }).then(function (res) {
+    return res.json().catch(function () { return {}; }).then(function (json) {
+      if (!res.ok) throw new Error(path + ' answered ' + res.status + ' ' + (json.error || '') + ' ' + (json.message || ''));
+      return json;
+    });
+  });
+}
+
+function openDb() {
+  return new Promise(function (resolve, reject) {
+    var request = indexedDB.open('wamux-sandbox', 1);
+    request.onupgradeneeded = function () { request.result.createObjectStore('kv'); };
+    request.onsuccess = function () { resolve(request.result); };
+    request.onerror = function () { reject(request.error || new Error('IndexedDB open failed')); };
+  });
+}
+function withStore(mode, action) {
+  return openDb().then(function (db) {
+    return new Promise(function (resolve, reject) {
+      var tx = db.transaction('kv', mode, { durability: 'strict' });
+      var request = action(tx.objectStore('kv'));
+      tx.oncomplete = function () { db.close(); resolve(request.result); };
+      tx.onerror = tx.onabort = function () { db.close(); reject(tx.error || new Error('IndexedDB transaction failed')); };
+    });
+  });
+}
+function validPairing(p) {
+  return !!p && typeof p === 'object' && typeof p.deviceId === 'string' && typeof p.phone === 'string' &&
+    typeof p.pushName === 'string';
+}
+async function loadPairing() {
+  try {
+    var stored = await withStore('readonly', function (store) { return store.get('pairing'); });
+    return validPairing(stored) ? stored : null;
+  } catch (e) {
+    report('warn', 'IndexedDB unavailable, reading localStorage: ' + describe(e));
+  }
+  try {
+    var raw = localStorage.getItem(STORAGE_KEY);
+    var parsed = raw ? JSON.parse(raw) : null;
+    return validPairing(parsed) ? parsed : null;
+  } catch (_) {
+    return null;
+  }
+}
+async function savePairing(p) {
+  try { localStorage.setItem(STORAGE_KEY, JSON.stringify(p)); } catch (e) { report('warn', 'localStorage: ' + describe(e)); }
+  await withStore('readwrite', function (store) { return store.put(p, 'pairing'); });
+}
+async function clearPairing() {
+  try { localStorage.removeItem(STORAGE_KEY); } catch (e) { report('warn', 'localStorage: ' + describe(e)); }
+  await withStore('readwrite', function (store) { return store.delete('pairing'); });
+}
+
+function render() {
+  var el = document.getElementById('app');
+  if (!el) return;
+  el.textContent = 'WhatsApp sandbox - ' + Socket.state +
+    (me ? ' - linked to +' + me.user : Conn.ref ? ' - QR ' + Conn.ref : '');
+}
+function maybeSync() {
+  if (Socket.state === 'CONNECTED' && !Socket.hasSynced && Socket.listenerCount('change:hasSynced') > 0) {
+    Socket.set('hasSynced', true);
+  }
+}
+function setState(state) {
+  if (Socket.state !== state) Socket.set('state', state);
+  render();
+  maybeSync();
+}
+function becomeLinked(p) {
+  pairing = p;
+  me = createWid(p.phone + '@c.us');
+  ensureContact(me).set({ pushname: p.pushName, isMe: true });
+  Conn.set({ pushname: p.pushName, wid: me });
+  Socket.set('stream', 'CONNECTED');
+  setState('CONNECTED');
+}
+function becomeUnpaired(ref) {
+  pairing = null;
+  me = null;
+  if (ref) Conn.set('ref', ref);
+  setState('UNPAIRED');
+  Socket.hasSynced = false;
+}
+function receive(d) {
+  if (!me) throw new Error('this page is not linked');
+  var from = createWid(d.from);
+  var key = new MsgKey({ fromMe: false, remote: from, id: d.id });
+  if (Msg.get(key)) return;
+  var chat = ensureChat(from);
+  var msg = new MsgModel({ id: key, body: d.body, type: 'chat', t: d.t, from: from, to: me, self: 'in', ack: 1,
+    isNewMsg: true, local: false });
+  Msg.add(msg);
+  chat.msgs.add(msg);
+  chat.lastReceivedKey = key;
+  chat.set('t', d.t);
+}
+async function sandboxUnlink() {
+  try { await postToServer('/sandbox/unlink', {}); } catch (e) { report('warn', 'unlink: ' + describe(e)); }
+  await clearPairing();
+  pairing = null;
+  me = null;
+}
+
+async function hello() {
+  var reply = await postToServer('/sandbox/hello', { pairing: pairing });
+  if (reply.linked) {
+    if (!pairing || pairing.deviceId !== reply.pairing.deviceId) await savePairing(reply.pairing);
+    becomeLinked(reply.pairing);
+    return;
+  }
+  if (pairing) {
+    report('info', 'the stored pairing was refused: the phone unlinked this device');
+    await clearPairing();
+  }
+  becomeUnpaired(reply.ref);
+}
+function answer(name, handler) {
+  events.addEventListener(name, function (e) {
+    var d = JSON.parse(e.data);
+    Promise.resolve().then(function () { return handler(d); }).then(function () {
+      return postToServer('/sandbox/ack', { seq: d.seq, ok: true });
+    }, function (err) {
+      return postToServer('/sandbox/ack', { seq: d.seq, ok: false, error: describe(err) });
+    }).catch(function (err) { report('warn', 'ack of ' + name + ' failed: ' + describe(err)); });
+  });
+}
+function connect() {
+  events = new EventSource('/sandbox/events?page=' + pageId);
+  events.onopen = function () { hello().catch(function (e) { report('warn', 'hello failed: ' + describe(e)); }); };
+  events.addEventListener('ref', function (e) {
+    var d = JSON.parse(e.data);
+    if (Socket.state === 'UNPAIRED' || Socket.state === 'UNPAIRED_IDLE') { Conn.set('ref', d.ref); render(); }
+  });
+  answer('paired', async function (d) { await savePairing(d.pairing); becomeLinked(d.pairing); });
+  answer('incoming', function (d) { receive(d); });
+  answer('logout', async function () { await clearPairing(); becomeUnpaired(null); });
+}
+
+loadPairing().then(function (p) { pairing = p; }, function () { pairing = null; }).then(connect);
+`;

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../shared/errors.js';
+
+/**
+ * What the sandbox page and its endpoint say to each other. Page -> server: POST bodies (validated here);
+ * server -> page: SSE events (typed here, produced by the session).
+ */
+
+export const PAGE_PATHS = {
+  events: '/sandbox/events',
+  hello: '/sandbox/hello',
+  ack: '/sandbox/ack',
+  sent: '/sandbox/sent',
+  unlink: '/sandbox/unlink',
+  log: '/sandbox/log',
+} as const;
+
+const pageId = z.string().regex(/^[0-9a-f]{8,64}$/);
+const digits = z.string().regex(/^\d{5,20}$/);
+
+export const pairingSchema = z.object({
+  deviceId: z.string().regex(/^[0-9a-f]{8,64}$/),
+  phone: digits,
+  pushName: z.string().min(1).max(200),
+});
+export type SandboxPairing = z.infer<typeof pairingSchema>;
+
+export const helloSchema = z.object({ page: pageId, pairing: pairingSchema.nullable() });
+export const ackSchema = z.object({
+  page: pageId,
+  seq: z.number().int().nonnegative(),
+  ok: z.boolean(),
+  error: z.string().max(2000).optional(),
+});
+export const sentSchema = z.object({
+  page: pageId,
+  id: z.string().min(1).max(300),
+  to: z.string().min(3).max(300),
+  body: z.string().max(100_000),
+  type: z.string().max(100),
+  t: z.number().int().nonnegative(),
+});
+export const unlinkSchema = z.object({ page: pageId });
+export const logSchema = z.object({
+  page: pageId,
+  level: z.enum(['debug', 'info', 'warn', 'error']),
+  message: z.string().max(4000),
+});
+
+export type HelloRequest = z.infer<typeof helloSchema>;
+export type AckRequest = z.infer<typeof ackSchema>;
+export type SentRequest = z.infer<typeof sentSchema>;
+export type LogRequest = z.infer<typeof logSchema>;
+
+export type HelloReply = { linked: true; pairing: SandboxPairing } | { linked: false; ref: string };
+
+/** Server -> page events. Those with a `seq` are answered by POST /sandbox/ack. */
+export interface PageEvents {
+  ref: { ref: string };
+  paired: { seq: number; pairing: SandboxPairing };
+  incoming: { seq: number; id: string; from: string; body: string; t: number };
+  logout: { seq: number };
+}
+export type PageEventName = keyof PageEvents;
+
+/** Validates a page request body; a malformed one is the page's fault (400). */
+export function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success) throw new InvalidInputError('Malformed sandbox request', { issues: result.error.issues });
+  return result.data;
+}

@@ -1,0 +1,303 @@
+import { randomBytes } from 'node:crypto';
+import { ConflictError, InvalidInputError, TimeoutError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { SandboxCertificate } from './sandbox-certificate.js';
+import { SandboxEndpoint, type SandboxPageHandler, type SseStream } from './sandbox-endpoint.js';
+import type { SandboxAccount, SandboxOutboxEntry } from './sandbox-hub.js';
+import * as protocol from './sandbox-protocol.js';
+
+const PAGE_ANSWER_TIMEOUT_MS = 15_000;
+const LOGOUT_ANSWER_TIMEOUT_MS = 5_000;
+
+type PageMode = 'idle' | 'qr' | 'linked';
+interface PageRecord {
+  id: string;
+  stream: SseStream;
+  mode: PageMode;
+  deviceId?: string;
+  since: number;
+}
+interface PendingAnswer {
+  pageId: string;
+  event: string;
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const newRef = () => `2@${randomBytes(36).toString('base64')}`;
+
+/** One session's phone + server: its endpoint, the pages connected to it, the linked account, the outbox. */
+export class SandboxSession implements SandboxPageHandler {
+  private starting: Promise<SandboxEndpoint> | undefined;
+  private readonly pages = new Map<string, PageRecord>();
+  private readonly pending = new Map<number, PendingAnswer>();
+  private readonly revokedDevices = new Set<string>();
+  private readonly sent: SandboxOutboxEntry[] = [];
+  private linked: { account: SandboxAccount; deviceId: string } | undefined;
+  private refuseStoredPairing = false;
+  private ref = newRef();
+  private qrTimer: NodeJS.Timeout | undefined;
+  private seq = 0;
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    private qrIntervalMs: number,
+    private readonly deps: { certificate: SandboxCertificate; logger: Logger; pageHtml: string },
+  ) {}
+
+  /** Starts the endpoint once; returns the Chromium flags that point web.whatsapp.com at it. */
+  async start(): Promise<string[]> {
+    if (this.closed) throw new ConflictError('SANDBOX_CLOSED', `Sandbox session '${this.id}' was removed`);
+    this.starting ??= SandboxEndpoint.start({ certificate: this.deps.certificate, handler: this, logger: this.deps.logger }).catch(
+      (error: unknown) => {
+        this.starting = undefined;
+        throw error;
+      },
+    );
+    const endpoint = await this.starting;
+    if (this.closed) {
+      await endpoint.close();
+      throw new ConflictError('SANDBOX_CLOSED', `Sandbox session '${this.id}' was removed`);
+    }
+    return endpoint.chromiumArgs();
+  }
+
+  setQrInterval(ms: number): void {
+    if (ms === this.qrIntervalMs) return;
+    this.qrIntervalMs = ms;
+    if (this.qrTimer) {
+      clearInterval(this.qrTimer);
+      this.qrTimer = undefined;
+      this.updateQrTimer();
+    }
+  }
+
+  account(): SandboxAccount | undefined {
+    return this.linked ? { ...this.linked.account } : undefined;
+  }
+
+  outbox(): SandboxOutboxEntry[] {
+    return this.sent.map((entry) => ({ ...entry }));
+  }
+
+  async scan(account: SandboxAccount): Promise<void> {
+    const page = this.latestPage('qr');
+    if (!page) throw new ConflictError('SANDBOX_NO_QR', `Session '${this.id}' is not showing a QR code right now`);
+    const pairing = { deviceId: hex(16), ...account };
+    page.mode = 'linked';
+    page.deviceId = pairing.deviceId;
+    this.linked = { account: { ...account }, deviceId: pairing.deviceId };
+    this.refuseStoredPairing = false;
+    this.updateQrTimer();
+    try {
+      await this.ask(page, 'paired', { pairing }, PAGE_ANSWER_TIMEOUT_MS);
+    } catch (error) {
+      this.revokedDevices.add(pairing.deviceId);
+      if (this.linked?.deviceId === pairing.deviceId) this.linked = undefined;
+      if (page.mode === 'linked' && page.deviceId === pairing.deviceId) page.mode = 'qr';
+      this.updateQrTimer();
+      throw error;
+    }
+    this.deps.logger.info('sandbox phone scanned the QR code', { sessionId: this.id, phone: account.phone });
+  }
+
+  /** Delivers a message from `from` (a "<digits>@c.us" id); returns its serialized message id. */
+  async incoming(from: string, body: string): Promise<string> {
+    const page = this.latestPage('linked');
+    if (!page) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
+    const id = hex(16).toUpperCase();
+    await this.ask(page, 'incoming', { id, from, body, t: Math.floor(Date.now() / 1000) }, PAGE_ANSWER_TIMEOUT_MS);
+    return `false_${from}_${id}`;
+  }
+
+  async logout(): Promise<void> {
+    if (this.linked) this.revokedDevices.add(this.linked.deviceId);
+    this.linked = undefined;
+    const told = [...this.pages.values()].filter((page) => page.mode === 'linked' && page.stream.isOpen);
+    if (told.length === 0) this.refuseStoredPairing = true;
+    await Promise.all(
+      told.map(async (page) => {
+        if (page.deviceId) this.revokedDevices.add(page.deviceId);
+        page.mode = 'qr';
+        await this.ask(page, 'logout', {}, LOGOUT_ANSWER_TIMEOUT_MS).catch((error: unknown) =>
+          this.deps.logger.debug('sandbox page did not confirm the logout', { sessionId: this.id, error: String(error) }),
+        );
+      }),
+    );
+    this.updateQrTimer();
+    this.deps.logger.info('sandbox phone unlinked the device', { sessionId: this.id, livePages: told.length });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.qrTimer) clearInterval(this.qrTimer);
+    this.qrTimer = undefined;
+    for (const page of [...this.pages.values()]) page.stream.close();
+    this.pages.clear();
+    this.failPending(() => true, () => new ConflictError('SANDBOX_CLOSED', `Sandbox session '${this.id}' was removed`));
+    const starting = this.starting;
+    this.starting = undefined;
+    if (starting) await (await starting.catch(() => undefined))?.close();
+  }
+
+  // ---- SandboxPageHandler ----
+
+  pageHtml(): string {
+    return this.deps.pageHtml;
+  }
+
+  openStream(pageId: string, stream: SseStream): void {
+    if (this.closed) throw new ConflictError('SANDBOX_CLOSED', `Sandbox session '${this.id}' was removed`);
+    const previous = this.pages.get(pageId);
+    const record: PageRecord = { id: pageId, stream, mode: 'idle', since: Date.now(), deviceId: previous?.deviceId };
+    this.pages.set(pageId, record);
+    previous?.stream.close();
+    stream.onClose(() => this.dropPage(record));
+    this.deps.logger.debug('sandbox page connected', { sessionId: this.id, pageId });
+  }
+
+  async handlePost(path: string, body: unknown): Promise<unknown> {
+    switch (path) {
+      case protocol.PAGE_PATHS.hello:
+        return this.hello(protocol.parse(protocol.helloSchema, body));
+      case protocol.PAGE_PATHS.ack:
+        return this.answer(protocol.parse(protocol.ackSchema, body));
+      case protocol.PAGE_PATHS.sent:
+        return this.recordSent(protocol.parse(protocol.sentSchema, body));
+      case protocol.PAGE_PATHS.unlink:
+        return this.unlink(protocol.parse(protocol.unlinkSchema, body).page);
+      case protocol.PAGE_PATHS.log: {
+        const { level, message, page } = protocol.parse(protocol.logSchema, body);
+        this.deps.logger.log(level, `sandbox page: ${message}`, { sessionId: this.id, pageId: page });
+        return {};
+      }
+      default:
+        throw new InvalidInputError(`Unknown sandbox path ${path}`);
+    }
+  }
+
+  // ---- internals ----
+
+  private hello({ page: pageId, pairing }: protocol.HelloRequest): protocol.HelloReply {
+    const page = this.requirePage(pageId);
+    if (pairing && !this.revokedDevices.has(pairing.deviceId) && !this.refuseStoredPairing) {
+      page.mode = 'linked';
+      page.deviceId = pairing.deviceId;
+      this.linked = { account: { phone: pairing.phone, pushName: pairing.pushName }, deviceId: pairing.deviceId };
+      this.updateQrTimer();
+      this.deps.logger.debug('sandbox page restored its pairing', { sessionId: this.id, phone: pairing.phone });
+      return { linked: true, pairing };
+    }
+    if (pairing) {
+      this.revokedDevices.add(pairing.deviceId);
+      this.refuseStoredPairing = false;
+      this.deps.logger.info('sandbox refused a logged-out pairing', { sessionId: this.id, phone: pairing.phone });
+    }
+    const otherLinked = [...this.pages.values()].some((p) => p !== page && p.mode === 'linked' && p.stream.isOpen);
+    if (!otherLinked) this.linked = undefined;
+    page.mode = 'qr';
+    page.deviceId = undefined;
+    this.updateQrTimer();
+    return { linked: false, ref: this.ref };
+  }
+
+  private answer({ page, seq, ok, error }: protocol.AckRequest): object {
+    const pending = this.pending.get(seq);
+    if (!pending || pending.pageId !== page) return {};
+    this.pending.delete(seq);
+    clearTimeout(pending.timer);
+    if (ok) pending.resolve();
+    else pending.reject(new ConflictError('SANDBOX_PAGE_FAILED', `The sandbox page failed '${pending.event}': ${error ?? '?'}`));
+    return {};
+  }
+
+  private recordSent(request: protocol.SentRequest): object {
+    const page = this.requirePage(request.page);
+    if (page.mode !== 'linked') throw new ConflictError('SANDBOX_NOT_LINKED', 'This page is not linked');
+    this.sent.push({ id: request.id, to: request.to, body: request.body, timestamp: request.t });
+    this.deps.logger.debug('sandbox session sent a message', { sessionId: this.id, to: request.to, id: request.id });
+    return {};
+  }
+
+  private unlink(pageId: string): object {
+    const page = this.requirePage(pageId);
+    if (page.deviceId) this.revokedDevices.add(page.deviceId);
+    if (this.linked && (!page.deviceId || this.linked.deviceId === page.deviceId)) this.linked = undefined;
+    page.mode = 'idle';
+    page.deviceId = undefined;
+    this.updateQrTimer();
+    this.deps.logger.info('sandbox device logged itself out', { sessionId: this.id });
+    return {};
+  }
+
+  private requirePage(pageId: string): PageRecord {
+    const page = this.pages.get(pageId);
+    if (!page || !page.stream.isOpen) throw new ConflictError('SANDBOX_UNKNOWN_PAGE', 'Open the event stream first');
+    return page;
+  }
+
+  private latestPage(mode: PageMode): PageRecord | undefined {
+    let latest: PageRecord | undefined;
+    for (const page of this.pages.values()) {
+      if (page.mode === mode && page.stream.isOpen && (!latest || page.since >= latest.since)) latest = page;
+    }
+    return latest;
+  }
+
+  private ask<E extends 'paired' | 'incoming' | 'logout'>(
+    page: PageRecord,
+    event: E,
+    payload: Omit<protocol.PageEvents[E], 'seq'>,
+    timeoutMs: number,
+  ): Promise<void> {
+    const seq = ++this.seq;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(seq);
+        reject(new TimeoutError(`The sandbox page of session '${this.id}' did not answer '${event}'`));
+      }, timeoutMs);
+      timer.unref();
+      this.pending.set(seq, { pageId: page.id, event, resolve, reject, timer });
+      if (!page.stream.send(event, { ...payload, seq })) this.failPending((p) => p === this.pending.get(seq), pageGone);
+    });
+  }
+
+  private failPending(match: (pending: PendingAnswer) => boolean, error: () => Error): void {
+    for (const [seq, pending] of [...this.pending]) {
+      if (!match(pending)) continue;
+      this.pending.delete(seq);
+      clearTimeout(pending.timer);
+      pending.reject(error());
+    }
+  }
+
+  private dropPage(record: PageRecord): void {
+    if (this.pages.get(record.id) === record) this.pages.delete(record.id);
+    this.failPending((pending) => pending.pageId === record.id && !this.pages.has(record.id), pageGone);
+    this.updateQrTimer();
+    this.deps.logger.debug('sandbox page disconnected', { sessionId: this.id, pageId: record.id });
+  }
+
+  private updateQrTimer(): void {
+    const wanted = !this.closed && [...this.pages.values()].some((page) => page.mode === 'qr' && page.stream.isOpen);
+    if (wanted && !this.qrTimer) {
+      this.qrTimer = setInterval(() => this.rotateRef(), this.qrIntervalMs);
+      this.qrTimer.unref();
+    } else if (!wanted && this.qrTimer) {
+      clearInterval(this.qrTimer);
+      this.qrTimer = undefined;
+    }
+  }
+
+  private rotateRef(): void {
+    this.ref = newRef();
+    for (const page of this.pages.values()) if (page.mode === 'qr') page.stream.send('ref', { ref: this.ref });
+  }
+}
+
+function pageGone(): Error {
+  return new ConflictError('SANDBOX_PAGE_GONE', 'The sandbox page went away before answering');
+}

@@ -1,0 +1,163 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ProcfsProcessTable, type ProcessInfo } from '../../src/browser/process-table.js';
+import { processesForProfile } from '../../src/browser/profile-processes.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const processes = new ProcfsProcessTable();
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A real wamux server process on a free loopback port, with its own sessions folder. */
+export class ServerProcess {
+  private output = '';
+  private exitCode: number | null | undefined;
+  private readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly sessionsDir: string,
+    readonly baseUrl: Promise<string>,
+    readonly apiKey: string | undefined,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve((this.exitCode = code))));
+  }
+
+  static async start(options: { sessionsDir?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<ServerProcess> {
+    const sessionsDir = options.sessionsDir ?? (await mkdtemp(path.join(os.tmpdir(), 'wamux-e2e-')));
+    const child = spawn(
+      process.execPath,
+      ['dist/main.js', '--port', '0', '--host', '127.0.0.1', '--sessions-dir', sessionsDir, '--sandbox', ...(options.args ?? [])],
+      { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let announce: (url: string) => void = () => {};
+    const baseUrl = new Promise<string>((resolve, reject) => {
+      announce = resolve;
+      child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening`)));
+    });
+    const server = new ServerProcess(child, sessionsDir, baseUrl, options.env?.API_KEY);
+    const onData = (chunk: Buffer) => {
+      server.output += chunk.toString();
+      const match = /"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(server.output);
+      if (match) announce(`http://127.0.0.1:${match[1]}`);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    try {
+      await withDeadline(baseUrl, 30_000, () => 'server did not start listening');
+    } catch (error) {
+      await server.cleanup({ keepSessionsDir: options.sessionsDir !== undefined });
+      throw new Error(`${(error as Error).message}\n${server.logs()}`);
+    }
+    return server;
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error('server has no pid');
+    return this.child.pid;
+  }
+
+  logs(): string {
+    return this.output.slice(-20_000);
+  }
+
+  profileDir(sessionId: string): string {
+    return path.join(this.sessionsDir, sessionId, `session-${sessionId}`);
+  }
+
+  async api<T = Record<string, unknown>>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const base = await this.baseUrl;
+    const response = await fetch(`${base}${route}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.apiKey ? { 'x-api-key': this.apiKey } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const type = response.headers.get('content-type') ?? '';
+    const parsed = type.includes('json') ? await response.json() : { raw: Buffer.from(await response.arrayBuffer()) };
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  /** SIGTERM and wait for the exit code (graceful shutdown). */
+  async stop(deadlineMs = 30_000): Promise<number | null> {
+    if (this.exitCode !== undefined) return this.exitCode;
+    this.child.kill('SIGTERM');
+    return withDeadline(this.exited, deadlineMs, () => `server did not exit after SIGTERM:\n${this.logs()}`);
+  }
+
+  /** SIGKILL: the server dies without cleaning up, as in a crash. */
+  async kill(): Promise<void> {
+    if (this.exitCode !== undefined) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** Kills the server and every browser left on its sessions folder (found by command line, killed by PID). */
+  async cleanup(options: { keepSessionsDir?: boolean } = {}): Promise<void> {
+    await this.kill();
+    await killBrowsersUnder(this.sessionsDir);
+    if (!options.keepSessionsDir) await rm(this.sessionsDir, { recursive: true, force: true });
+  }
+}
+
+/** Live Chromium processes whose command line names this profile. */
+export function browsersOf(profileDir: string): Promise<ProcessInfo[]> {
+  return processesForProfile(processes, profileDir);
+}
+
+/** Every live process whose command line mentions the folder (a test's sessions folder). */
+export async function processesUnder(folder: string): Promise<ProcessInfo[]> {
+  const all = await processes.list();
+  return all.filter((info) => info.state !== 'Z' && info.args.some((arg) => arg.includes(folder)));
+}
+
+export async function killBrowsersUnder(folder: string): Promise<void> {
+  for (const info of await processesUnder(folder)) processes.signal(info.pid, 'SIGKILL');
+  await pollUntil(async () => (await processesUnder(folder)).length === 0, { what: `processes under ${folder} to exit`, timeoutMs: 10_000 });
+}
+
+export async function pollUntil(check: () => Promise<boolean> | boolean, options: { what: string; timeoutMs?: number; intervalMs?: number }): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what}`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+  }
+}
+
+/** Polls a session until its status is the one wanted; fails with the last status and reason otherwise. */
+export async function waitForStatus(server: ServerProcess, sessionId: string, status: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+  let last: Record<string, unknown> = {};
+  try {
+    await pollUntil(
+      async () => {
+        last = (await server.api('GET', `/api/v1/sessions/${sessionId}/status`)).body;
+        return last.status === status;
+      },
+      { what: `${sessionId} to be ${status}`, timeoutMs },
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last seen ${JSON.stringify(last)}`);
+  }
+  return last;
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message())), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
