@@ -13,11 +13,15 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
-if [ -z "${CHROME_BIN:-}" ] && [ ! -x /usr/lib/chromium/chromium ]; then
-  say "installing Debian chromium (apt-get)"
+# Debian's Chromium drives the sessions; tini reaps what a killed browser leaves when no init does (tests, containers).
+missing=()
+if [ -z "${CHROME_BIN:-}" ] && [ ! -x /usr/lib/chromium/chromium ]; then missing+=(chromium); fi
+if ! command -v tini >/dev/null 2>&1; then missing+=(tini); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]} (apt-get)"
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
 if [ ! -f dist/main.js ] || [ -n "$(find src package.json tsconfig.json -newer dist/main.js -print -quit)" ]; then

@@ -7,7 +7,7 @@ import { describeError } from './shared/errors.js';
 import { SandboxHub } from './sandbox/sandbox-hub.js';
 import { SessionEvents } from './sessions/session-events.js';
 import { SessionManager } from './sessions/session-manager.js';
-import { DEFAULT_RESTART_POLICY } from './sessions/restart-policy.js';
+import { SessionMaintenance } from './sessions/session-maintenance.js';
 import { restoreSessions } from './sessions/restore.js';
 import { FileSessionStore } from './storage/file-session-store.js';
 import { ProcfsProcessTable } from './browser/process-table.js';
@@ -18,7 +18,6 @@ import { createApp } from './http/app.js';
 const require = createRequire(import.meta.url);
 const VERSION: string = (require('../package.json') as { version: string }).version;
 const WWEBJS_VERSION: string = (require('whatsapp-web.js/package.json') as { version: string }).version;
-const RESTORE_CONCURRENCY = 2;
 
 function readConfig(): AppConfig {
   try {
@@ -39,6 +38,7 @@ async function main(): Promise<void> {
 
   const sandbox = await SandboxHub.create({ logger });
   const events = new SessionEvents();
+  const processes = new ProcfsProcessTable();
   const store = new FileSessionStore(config.sessionsDir, (sessionId, error) =>
     logger.error('lost ownership of a session folder', { session: sessionId, error: describeError(error) }),
   );
@@ -52,16 +52,24 @@ async function main(): Promise<void> {
   const manager = new SessionManager({
     store,
     clientFactory,
-    processes: new ProcfsProcessTable(),
+    processes,
     hostname: os.hostname(),
     logger,
     events,
     now: () => Date.now(),
-    settings: { serverChromiumArgs: config.chromiumArgs, stopDeadlineMs: 10_000 },
+    settings: {
+      serverChromiumArgs: config.chromiumArgs,
+      stopDeadlineMs: config.stopDeadlineMs,
+      stableAfterMs: config.restartCooldownMs,
+    },
     managerSettings: {
       maxSessions: config.maxSessions,
       sandboxByDefault: config.sandbox,
-      restart: DEFAULT_RESTART_POLICY,
+      restart: {
+        maxAttempts: config.maxRestartAttempts,
+        windowMs: config.restartResetMs,
+        cooldownMs: config.restartCooldownMs,
+      },
       lockTimeoutMs: 120_000,
     },
     onDeleted: (sessionId) => sandbox.remove(sessionId),
@@ -69,9 +77,13 @@ async function main(): Promise<void> {
 
   const { loaded, skipped } = await manager.loadSaved();
   for (const { sessionId, reason } of skipped) logger.warn('session not loaded', { session: sessionId, reason });
+  const maintenance = new SessionMaintenance(manager, { store, processes, hostname: os.hostname(), logger, now: () => Date.now() });
+  // browsers a killed wamux left behind (found through each profile's SingletonLock) go before anything starts
+  await maintenance.sweepOrphans();
 
   const app = createApp({
     manager,
+    maintenance,
     sandbox,
     logger,
     apiKey: config.apiKey,
@@ -90,7 +102,7 @@ async function main(): Promise<void> {
 
   handleShutdown(server, manager, sandbox, logger);
   if (config.recoverSessions) {
-    await restoreSessions(manager, await manager.wantedRunning(), RESTORE_CONCURRENCY);
+    await restoreSessions(manager, await manager.wantedRunning(), config.restoreConcurrency);
   }
 }
 

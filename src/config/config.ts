@@ -38,6 +38,16 @@ const SETTINGS = {
     schema: integer(1000, 86_400_000),
     fallback: '60000',
   },
+  maxRestartAttempts: {
+    flag: 'max-restart-attempts',
+    env: 'MAX_RESTART_ATTEMPTS',
+    schema: integer(0, 100),
+    fallback: '3',
+  },
+  restartResetMs: { flag: 'restart-reset-ms', env: 'RESTART_RESET_MS', schema: integer(1000, 86_400_000), fallback: '120000' },
+  restartCooldownMs: { flag: 'restart-cooldown-ms', env: 'RESTART_COOLDOWN_MS', schema: integer(0, 3_600_000), fallback: '30000' },
+  restoreConcurrency: { flag: 'restore-concurrency', env: 'RESTORE_CONCURRENCY', schema: integer(1, 64), fallback: '2' },
+  stopDeadlineMs: { flag: 'stop-deadline-ms', env: 'STOP_DEADLINE_MS', schema: integer(500, 120_000), fallback: '10000' },
   webVersionCache: {
     flag: 'web-version-cache',
     env: 'WEB_VERSION_CACHE',
@@ -62,6 +72,11 @@ export interface AppConfig {
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
   readonly webVersionCache: 'none' | 'local';
+  readonly maxRestartAttempts: number;
+  readonly restartResetMs: number;
+  readonly restartCooldownMs: number;
+  readonly restoreConcurrency: number;
+  readonly stopDeadlineMs: number;
 }
 
 export class ConfigError extends Error {}

@@ -136,3 +136,30 @@ export const InfoSchema = z
     whatsappWebJs: z.string(),
   })
   .openapi('Info');
+
+const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+export const TerminateInactiveSchema = z
+  .object({
+    idleMinutes: z.number().min(0).max(525_600).optional().openapi({ description: 'Also terminate WORKING sessions idle this long' }),
+    mode: z.enum(['delete', 'stop']).default('delete').openapi({ description: 'delete: data removed; stop: browser closed, login kept' }),
+    dryRun: z.boolean().default(false),
+  })
+  .strict()
+  .openapi('TerminateInactive');
+
+export const TerminateInactiveQuerySchema = z.object({
+  idleMinutes: z.coerce.number().min(0).max(525_600).optional(),
+  mode: z.enum(['delete', 'stop']).default('delete'),
+  dryRun: booleanQuery.default(false),
+});
+
+export const TerminateInactiveReportSchema = z
+  .object({
+    dryRun: z.boolean(),
+    mode: z.enum(['delete', 'stop']),
+    terminated: z.array(z.object({ id: z.string(), status: z.string(), reason: z.string() })),
+    kept: z.array(z.object({ id: z.string(), status: z.string(), reason: z.string() })),
+    orphansKilled: z.array(z.number().int()),
+  })
+  .openapi('TerminateInactiveReport');

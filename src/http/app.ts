@@ -4,16 +4,19 @@ import swaggerUi from 'swagger-ui-express';
 import type { Logger } from '../shared/logger.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { SandboxHub } from '../sandbox/sandbox-hub.js';
+import type { SessionMaintenance } from '../sessions/session-maintenance.js';
 import { requireApiKey } from './middleware/api-key.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { healthRouter, type ServerInfo } from './routes/health.routes.js';
+import { legacyMaintenanceRouter, maintenanceRouter } from './routes/maintenance.routes.js';
 import { messagesRouter } from './routes/messages.routes.js';
 import { sandboxRouter } from './routes/sandbox.routes.js';
 import { sessionsRouter } from './routes/sessions.routes.js';
 
 export interface AppDeps {
   manager: SessionManager;
+  maintenance: SessionMaintenance;
   sandbox: SandboxHub;
   logger: Logger;
   info: ServerInfo;
@@ -33,8 +36,8 @@ export function createApp(deps: AppDeps): Express {
     response.json(buildOpenApiDocument(deps.info.version));
   });
 
-  const api = express.Router();
-  api.use(
+  // the key is checked before any body is parsed, so unauthenticated clients cannot make the server parse megabytes
+  const guarded = [
     rateLimit({
       windowMs: deps.rateLimit.windowMs,
       limit: deps.rateLimit.max,
@@ -44,14 +47,18 @@ export function createApp(deps: AppDeps): Express {
         response.status(429).json({ error: { code: 'RATE_LIMITED', message: 'Too many requests; slow down' } });
       },
     }),
-  );
-  // the key is checked before any body is parsed, so unauthenticated clients cannot make the server parse megabytes
-  if (deps.apiKey) api.use(requireApiKey(deps.apiKey));
-  api.use(express.json({ limit: '1mb' }));
+    ...(deps.apiKey ? [requireApiKey(deps.apiKey)] : []),
+    express.json({ limit: '1mb' }),
+  ];
+
+  const api = express.Router();
+  api.use(...guarded);
   api.use(sessionsRouter(deps.manager));
   api.use(messagesRouter(deps.manager));
   api.use(sandboxRouter(deps.manager, deps.sandbox));
+  api.use(maintenanceRouter(deps.maintenance));
   app.use('/api/v1', api);
+  app.use('/session', ...guarded, legacyMaintenanceRouter(deps.maintenance));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

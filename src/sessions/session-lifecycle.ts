@@ -14,6 +14,8 @@ export interface LifecycleSettings {
   serverChromiumArgs: readonly string[];
   /** How long a graceful browser close may take before the process group is killed. */
   stopDeadlineMs: number;
+  /** A session WORKING this long without a crash has recovered: its restart budget is cleared. */
+  stableAfterMs: number;
 }
 
 export interface LifecycleDeps {
@@ -85,6 +87,7 @@ export class SessionLifecycle {
   /** Closes the browser (deadline, then SIGKILL of everything on the profile). Never throws. */
   async teardown(session: Session): Promise<void> {
     session.generation++;
+    clearTimeout(session.stableTimer);
     const client = session.client;
     session.client = undefined;
     session.qr = undefined;
@@ -133,7 +136,8 @@ export class SessionLifecycle {
       if (!current()) return;
       session.me = me;
       session.qr = undefined;
-      session.restartBudget.reset();
+      clearTimeout(session.stableTimer);
+      session.stableTimer = setTimeout(() => session.restartBudget.reset(), this.deps.settings.stableAfterMs).unref();
       session.lastActivityAt = this.deps.now();
       this.moveTo(session, 'WORKING', `logged in as ${me.id} (${me.pushName})`);
     });

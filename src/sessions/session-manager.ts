@@ -47,6 +47,10 @@ export class SessionManager {
     return [...this.sessions.values()].map((session) => session.snapshot());
   }
 
+  all(): Session[] {
+    return [...this.sessions.values()];
+  }
+
   get(sessionId: string): Session {
     const session = this.sessions.get(sessionId);
     if (!session) throw new SessionNotFoundError(sessionId);
@@ -337,7 +341,7 @@ export class SessionManager {
     await this.deps.store.write({ sessionId: session.id, createdAt: session.createdAt, config: session.config, desiredState });
   }
 
-  private ownedBrowserPids(): Set<number> {
+  ownedBrowserPids(): Set<number> {
     const pids = new Set<number>();
     for (const session of this.sessions.values()) {
       const pid = session.client?.browserPid();

@@ -23,6 +23,8 @@ export class Session {
   /** Aborts a start that is in progress (stop or delete came in). */
   startAbort: AbortController | undefined;
   restartTimer: NodeJS.Timeout | undefined;
+  /** Clears the restart budget once the session has stayed WORKING for a while. */
+  stableTimer: NodeJS.Timeout | undefined;
   lastActivityAt: number;
   private readonly logLines = new RingBuffer<SessionLogLine>(LOG_LINES_KEPT);
   private readonly messages = new RingBuffer<WaMessage>(MESSAGES_KEPT);

@@ -25,7 +25,7 @@ function setup(options: { maxSessions?: number; maxAttempts?: number } = {}) {
     logger: createSilentLogger(),
     events,
     now: () => Date.now(),
-    settings: { serverChromiumArgs: ['--lang=en'], stopDeadlineMs: 1_000 },
+    settings: { serverChromiumArgs: ['--lang=en'], stopDeadlineMs: 1_000, stableAfterMs: 60_000 },
     managerSettings: {
       maxSessions: options.maxSessions ?? 10,
       sandboxByDefault: true,
