@@ -14,6 +14,11 @@ import { ProcfsProcessTable } from './browser/process-table.js';
 import { resolveBrowserExecutable } from './browser/chromium.js';
 import { createWwebjsClientFactory } from './wa/wwebjs-client.js';
 import { createApp } from './http/app.js';
+import { EventPipeline } from './events/event-pipeline.js';
+import { EventStream } from './events/event-stream.js';
+import { SessionChannels } from './events/session-channels.js';
+import { collectTargets } from './events/webhook-targets.js';
+import type { WebhookKey, WebhookTarget } from './events/webhooks/webhook-types.js';
 
 const require = createRequire(import.meta.url);
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -39,9 +44,14 @@ async function main(): Promise<void> {
   const sandbox = await SandboxHub.create({ logger });
   const events = new SessionEvents();
   const processes = new ProcfsProcessTable();
-  const store = new FileSessionStore(config.sessionsDir, (sessionId, error) =>
-    logger.error('lost ownership of a session folder', { session: sessionId, error: describeError(error) }),
-  );
+  const store = new FileSessionStore(config.sessionsDir, {
+    onOwnershipLost: (sessionId, error) =>
+      logger.error('lost ownership of a session folder', { session: sessionId, error: describeError(error) }),
+    isProcessAlive: async (pid) => {
+      const info = await processes.get(pid);
+      return info !== undefined && info.state !== 'Z';
+    },
+  });
   const clientFactory = createWwebjsClientFactory({
     executablePath: resolveBrowserExecutable({ chromeBin: config.chromeBin, useChrome: config.useChrome }),
     webVersionCache: config.webVersionCache,
@@ -72,18 +82,43 @@ async function main(): Promise<void> {
       },
       lockTimeoutMs: 120_000,
     },
-    onDeleted: (sessionId) => sandbox.remove(sessionId),
+    beforeRemove: async (sessionId) => {
+      await channels.close(sessionId);
+      await sandbox.remove(sessionId);
+    },
   });
+  const globalWebhooks: WebhookTarget[] = config.webhookHost ? [{ url: config.webhookHost, secret: config.webhookSecret }] : [];
+  const targetsOf = (sessionId: string) =>
+    manager.has(sessionId) ? collectTargets(globalWebhooks, manager.get(sessionId).config) : new Map<WebhookKey, WebhookTarget>();
+  const channels = new SessionChannels({
+    folderOf: (sessionId) => store.profileParent(sessionId),
+    targetsOf,
+    policy: {
+      maxAttempts: config.webhookMaxAttempts,
+      baseDelayMs: config.webhookBaseDelayMs,
+      maxDelayMs: config.webhookMaxDelayMs,
+      timeoutMs: config.webhookTimeoutMs,
+    },
+    allowLinkLocal: config.webhookAllowLinkLocal,
+    logger,
+  });
+  const stream = new EventStream();
+  new EventPipeline({ sessionEvents: events, channels, targetsOf, stream, logger }).start();
 
   const { loaded, skipped } = await manager.loadSaved();
   for (const { sessionId, reason } of skipped) logger.warn('session not loaded', { session: sessionId, reason });
   const maintenance = new SessionMaintenance(manager, { store, processes, hostname: os.hostname(), logger, now: () => Date.now() });
   // browsers a killed wamux left behind (found through each profile's SingletonLock) go before anything starts
   await maintenance.sweepOrphans();
+  // deliveries a previous run left pending resume now, whether or not their session starts
+  for (const sessionId of loaded) channels.get(sessionId);
 
   const app = createApp({
     manager,
     maintenance,
+    channels,
+    stream,
+    allowLinkLocalWebhooks: config.webhookAllowLinkLocal,
     sandbox,
     logger,
     apiKey: config.apiKey,
@@ -100,7 +135,12 @@ async function main(): Promise<void> {
   logger.info('wamux listening', { url: `http://${config.host}:${port}`, sessions: loaded.length, sandbox: config.sandbox });
   if (!config.apiKey) logger.warn('API_KEY is not set: the API is open to anyone who can reach this port');
 
-  handleShutdown(server, manager, sandbox, logger);
+  handleShutdown(server, logger, async () => {
+    stream.close();
+    await manager.shutdown();
+    await channels.closeAll();
+    await sandbox.close();
+  });
   if (config.recoverSessions) {
     await restoreSessions(manager, await manager.wantedRunning(), config.restoreConcurrency);
   }
@@ -112,7 +152,7 @@ function keepAliveOnStrayErrors(logger: Logger): void {
   process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: error.stack ?? describeError(error) }));
 }
 
-function handleShutdown(server: Server, manager: SessionManager, sandbox: SandboxHub, logger: Logger): void {
+function handleShutdown(server: Server, logger: Logger, closeEverything: () => Promise<void>): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -120,9 +160,7 @@ function handleShutdown(server: Server, manager: SessionManager, sandbox: Sandbo
     logger.info('shutting down', { signal });
     server.close();
     server.closeAllConnections();
-    manager
-      .shutdown()
-      .then(() => sandbox.close())
+    closeEverything()
       .then(() => {
         logger.info('stopped');
         process.exit(0);

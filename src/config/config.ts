@@ -48,6 +48,17 @@ const SETTINGS = {
   restartCooldownMs: { flag: 'restart-cooldown-ms', env: 'RESTART_COOLDOWN_MS', schema: integer(0, 3_600_000), fallback: '30000' },
   restoreConcurrency: { flag: 'restore-concurrency', env: 'RESTORE_CONCURRENCY', schema: integer(1, 64), fallback: '2' },
   stopDeadlineMs: { flag: 'stop-deadline-ms', env: 'STOP_DEADLINE_MS', schema: integer(500, 120_000), fallback: '10000' },
+  webhookSecret: { flag: 'webhook-secret', env: 'WEBHOOK_SECRET', schema: z.string().min(8, 'must be at least 8 characters'), fallback: undefined },
+  webhookMaxAttempts: { flag: 'webhook-max-attempts', env: 'WEBHOOK_MAX_ATTEMPTS', schema: integer(1, 100), fallback: '13' },
+  webhookBaseDelayMs: { flag: 'webhook-base-delay-ms', env: 'WEBHOOK_BASE_DELAY_MS', schema: integer(10, 3_600_000), fallback: '1000' },
+  webhookMaxDelayMs: { flag: 'webhook-max-delay-ms', env: 'WEBHOOK_MAX_DELAY_MS', schema: integer(10, 86_400_000), fallback: '300000' },
+  webhookTimeoutMs: { flag: 'webhook-timeout-ms', env: 'WEBHOOK_TIMEOUT_MS', schema: integer(100, 300_000), fallback: '10000' },
+  webhookAllowLinkLocal: {
+    flag: 'webhook-allow-link-local',
+    env: 'WEBHOOK_ALLOW_LINK_LOCAL',
+    schema: booleanFromText,
+    fallback: 'false',
+  },
   webVersionCache: {
     flag: 'web-version-cache',
     env: 'WEB_VERSION_CACHE',
@@ -72,6 +83,12 @@ export interface AppConfig {
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
   readonly webVersionCache: 'none' | 'local';
+  readonly webhookSecret?: string;
+  readonly webhookMaxAttempts: number;
+  readonly webhookBaseDelayMs: number;
+  readonly webhookMaxDelayMs: number;
+  readonly webhookTimeoutMs: number;
+  readonly webhookAllowLinkLocal: boolean;
   readonly maxRestartAttempts: number;
   readonly restartResetMs: number;
   readonly restartCooldownMs: number;

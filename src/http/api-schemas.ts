@@ -1,6 +1,7 @@
 import { z } from '../shared/zod.js';
 import { SESSION_STATUSES } from '../sessions/session-status.js';
 import { SessionConfigInputSchema, SessionIdSchema } from '../sessions/session-config.js';
+import { EVENT_TYPES } from '../events/event-envelope.js';
 
 /** Request and response shapes: routes validate with them and the OpenAPI document is generated from them. */
 
@@ -95,11 +96,6 @@ export const MessageSchema = z
   })
   .openapi('Message');
 
-export const MessagesQuerySchema = z.object({
-  chatId: ChatIdSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
-
 export const LogsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(100) });
 
 export const LogLineSchema = z.object({ at: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() });
@@ -163,3 +159,59 @@ export const TerminateInactiveReportSchema = z
     orphansKilled: z.array(z.number().int()),
   })
   .openapi('TerminateInactiveReport');
+
+export const HistoryQuerySchema = z.object({
+  chatId: ChatIdSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.string().regex(/^evt_[0-9a-z]+$/, 'must be an event id').optional(),
+});
+
+export const EventsQuerySchema = z.object({
+  after: z.string().regex(/^evt_[0-9a-z]+$/, 'must be an event id').optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const EventEnvelopeSchema = z
+  .object({
+    id: z.string().openapi({ example: 'evt_mi8x2k3p50000a1b2c3d4' }),
+    timestamp: z.string(),
+    event: z.enum(EVENT_TYPES),
+    session: z.string(),
+    me: MeSchema.nullable(),
+    payload: z.record(z.string(), z.unknown()),
+  })
+  .openapi('Event');
+
+export const HistoryMessageSchema = MessageSchema.extend({ eventId: z.string() }).openapi('HistoryMessage');
+
+export const DeliverySchema = z
+  .object({
+    deliveryId: z.string(),
+    webhookKey: z.string(),
+    url: z.string(),
+    eventId: z.string(),
+    event: z.enum(EVENT_TYPES),
+    status: z.enum(['pending', 'delivered', 'failed', 'cancelled']),
+    attempts: z.number().int(),
+    nextAttemptAt: z.number().int(),
+    lastError: z.string().optional(),
+    lastStatusCode: z.number().int().optional(),
+    createdAt: z.number().int(),
+    updatedAt: z.number().int(),
+  })
+  .openapi('Delivery');
+
+export const DeliveriesQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+
+export const DeliveryParamsSchema = z.object({ id: SessionIdSchema, deliveryId: z.uuid() });
+
+export const StreamQuerySchema = z.object({
+  session: SessionIdSchema.optional(),
+  events: z
+    .string()
+    .optional()
+    .transform((text) => (text ? text.split(',').map((event) => event.trim()) : undefined))
+    .pipe(z.array(z.enum(EVENT_TYPES)).optional()),
+  after: z.string().regex(/^evt_[0-9a-z]+$/, 'must be an event id').optional(),
+  apiKey: z.string().optional(),
+});

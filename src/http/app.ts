@@ -11,12 +11,19 @@ import { buildOpenApiDocument } from './openapi.js';
 import { healthRouter, type ServerInfo } from './routes/health.routes.js';
 import { legacyMaintenanceRouter, maintenanceRouter } from './routes/maintenance.routes.js';
 import { messagesRouter } from './routes/messages.routes.js';
+import { streamRouter } from './routes/stream.routes.js';
+import { webhooksRouter } from './routes/webhooks.routes.js';
+import type { SessionChannels } from '../events/session-channels.js';
+import type { EventStream } from '../events/event-stream.js';
 import { sandboxRouter } from './routes/sandbox.routes.js';
 import { sessionsRouter } from './routes/sessions.routes.js';
 
 export interface AppDeps {
   manager: SessionManager;
   maintenance: SessionMaintenance;
+  channels: SessionChannels;
+  stream: EventStream;
+  allowLinkLocalWebhooks: boolean;
   sandbox: SandboxHub;
   logger: Logger;
   info: ServerInfo;
@@ -36,25 +43,26 @@ export function createApp(deps: AppDeps): Express {
     response.json(buildOpenApiDocument(deps.info.version));
   });
 
+  const limiter = rateLimit({
+    windowMs: deps.rateLimit.windowMs,
+    limit: deps.rateLimit.max,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_request, response) => {
+      response.status(429).json({ error: { code: 'RATE_LIMITED', message: 'Too many requests; slow down' } });
+    },
+  });
   // the key is checked before any body is parsed, so unauthenticated clients cannot make the server parse megabytes
-  const guarded = [
-    rateLimit({
-      windowMs: deps.rateLimit.windowMs,
-      limit: deps.rateLimit.max,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: (_request, response) => {
-        response.status(429).json({ error: { code: 'RATE_LIMITED', message: 'Too many requests; slow down' } });
-      },
-    }),
-    ...(deps.apiKey ? [requireApiKey(deps.apiKey)] : []),
-    express.json({ limit: '1mb' }),
-  ];
+  const guarded = [limiter, ...(deps.apiKey ? [requireApiKey(deps.apiKey)] : []), express.json({ limit: '1mb' })];
 
   const api = express.Router();
-  api.use(...guarded);
+  api.use(limiter);
+  // the live stream checks the key itself: browsers' EventSource can only send it as a query parameter
+  api.use(streamRouter(deps.manager, deps.channels, deps.stream, deps.apiKey));
+  api.use(...guarded.slice(1));
   api.use(sessionsRouter(deps.manager));
-  api.use(messagesRouter(deps.manager));
+  api.use(messagesRouter(deps.manager, deps.channels));
+  api.use(webhooksRouter(deps.manager, deps.channels, { allowLinkLocal: deps.allowLinkLocalWebhooks }));
   api.use(sandboxRouter(deps.manager, deps.sandbox));
   api.use(maintenanceRouter(deps.maintenance));
   app.use('/api/v1', api);

@@ -1,9 +1,13 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import type { ZodType } from 'zod';
 import { z } from '../shared/zod.js';
+import { WebhooksSchema } from '../sessions/session-config.js';
 import {
   CreateSessionSchema,
+  DeliverySchema,
   ErrorSchema,
+  EventEnvelopeSchema,
+  HistoryMessageSchema,
   InfoSchema,
   LogLineSchema,
   MessageSchema,
@@ -71,9 +75,24 @@ const OPERATIONS: Operation[] = [
     ok: { status: 200, schema: z.object({ id: z.string(), logs: z.array(LogLineSchema) }), description: 'Newest first' }, errors: [400, 401, 404] },
   { method: 'post', path: idPath('/send-text'), summary: 'Send a text message', tag: 'messages', body: SendTextSchema,
     ok: { status: 201, schema: z.object({ id: z.string(), message: MessageSchema }), description: 'Sent' }, errors: [400, 401, 404, 409] },
-  { method: 'get', path: idPath('/messages'), summary: 'Recent messages received and sent, newest first', tag: 'messages',
-    query: z.object({ chatId: z.string().optional(), limit: z.number().int().min(1).max(200).optional() }),
-    ok: { status: 200, schema: z.object({ id: z.string(), messages: z.array(MessageSchema) }), description: 'Messages' }, errors: [400, 401, 404] },
+  { method: 'get', path: idPath('/messages'), summary: 'Message history from the durable log, newest first', tag: 'messages',
+    query: z.object({ chatId: z.string().optional(), limit: z.number().int().min(1).max(500).optional(), before: z.string().optional().openapi({ description: 'An eventId: older messages only' }) }),
+    ok: { status: 200, schema: z.object({ id: z.string(), messages: z.array(HistoryMessageSchema), nextBefore: z.string().optional() }), description: 'Messages' }, errors: [400, 401, 404] },
+  { method: 'get', path: idPath('/events'), summary: 'Events after an event id, oldest first (catch up on what you missed)', tag: 'events',
+    query: z.object({ after: z.string().optional(), limit: z.number().int().min(1).max(1000).optional() }),
+    ok: { status: 200, schema: z.object({ id: z.string(), events: z.array(EventEnvelopeSchema) }), description: 'Events' }, errors: [400, 401, 404] },
+  { method: 'get', path: idPath('/webhooks'), summary: 'The session webhooks (secrets are never returned)', tag: 'events',
+    ok: { status: 200, schema: z.object({ id: z.string(), webhooks: z.array(z.object({ url: z.string(), events: z.array(z.string()).optional(), secretSet: z.boolean() })) }), description: 'Webhooks' }, errors: [400, 401, 404] },
+  { method: 'put', path: idPath('/webhooks'), summary: 'Replace the session webhooks (saved with its config)', tag: 'events', body: WebhooksSchema,
+    ok: { status: 200, schema: z.object({ id: z.string(), webhooks: z.array(z.object({ url: z.string(), events: z.array(z.string()).optional(), secretSet: z.boolean() })) }), description: 'Webhooks' }, errors: [400, 401, 404] },
+  { method: 'get', path: idPath('/webhooks/deliveries'), summary: 'Recent webhook deliveries with status, attempts and last error', tag: 'events',
+    query: z.object({ limit: z.number().int().min(1).max(500).optional() }),
+    ok: { status: 200, schema: z.object({ id: z.string(), deliveries: z.array(DeliverySchema) }), description: 'Newest first' }, errors: [400, 401, 404] },
+  { method: 'post', path: idPath('/webhooks/deliveries/{deliveryId}/retry'), summary: 'Deliver again (fresh attempt count, due now)', tag: 'events',
+    ok: { status: 202, schema: DeliverySchema, description: 'Queued' }, errors: [400, 401, 404] },
+  { method: 'get', path: '/api/v1/events/stream', summary: 'Live Server-Sent Events of every envelope; key as x-api-key or ?apiKey=', tag: 'events',
+    query: z.object({ session: z.string().optional(), events: z.string().optional().openapi({ description: 'Comma-separated event types' }), after: z.string().optional().openapi({ description: 'With session: send events after this id first' }), apiKey: z.string().optional() }),
+    ok: { status: 200, description: 'text/event-stream: id, event and data (the envelope as JSON) per event', contentType: 'text/event-stream' }, errors: [400, 401, 404] },
   { method: 'post', path: idPath('/sandbox/scan'), summary: 'Sandbox: the phone scans the QR code', tag: 'sandbox', body: SandboxScanSchema,
     ok: { status: 200, schema: z.object({ account: z.object({ phone: z.string(), pushName: z.string() }) }), description: 'Linked' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/sandbox/incoming'), summary: 'Sandbox: a contact writes to the session', tag: 'sandbox', body: SandboxIncomingSchema,
@@ -115,7 +134,11 @@ export function buildOpenApiDocument(version: string) {
       tags: [operation.tag],
       security: operation.tag === 'server' ? [] : [{ apiKey: [] }],
       request: {
-        params: operation.path.includes('{id}') ? SessionIdParamsSchema : undefined,
+        params: operation.path.includes('{deliveryId}')
+          ? SessionIdParamsSchema.extend({ deliveryId: z.string() })
+          : operation.path.includes('{id}')
+            ? SessionIdParamsSchema
+            : undefined,
         query: operation.query,
         body: operation.body ? { content: json(operation.body) } : undefined,
       },

@@ -1,4 +1,5 @@
 import { z } from '../shared/zod.js';
+import { EVENT_TYPES } from '../events/event-envelope.js';
 
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -27,6 +28,17 @@ export const ProxySchema = z
   .refine((proxy) => (proxy.password === undefined) || proxy.username !== undefined, {
     message: 'password needs a username',
   });
+
+export const WebhookSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048),
+    events: z.array(z.enum(EVENT_TYPES)).max(EVENT_TYPES.length).optional().openapi({ description: 'Event types to deliver (all when absent)' }),
+    secret: z.string().min(8, 'must be at least 8 characters').max(256).optional().openapi({ description: 'Signs every delivery (HMAC-SHA256); never returned' }),
+  })
+  .strict()
+  .openapi('Webhook');
+
+export const WebhooksSchema = z.array(WebhookSchema).max(10, 'at most 10 webhooks per session');
 
 /** Per-session settings as the user sends them; every field optional, defaults applied by resolveSessionConfig. */
 export const SessionConfigInputSchema = z
@@ -58,7 +70,8 @@ export const SessionConfigInputSchema = z
       .boolean()
       .optional()
       .openapi({ description: 'Restart the session when its browser crashes (default true)' }),
-    webhookUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    webhookUrl: z.url({ protocol: /^https?$/ }).max(2048).optional().openapi({ description: 'A webhook for every event (see also webhooks)' }),
+    webhooks: WebhooksSchema.optional(),
     sandbox: z
       .boolean()
       .optional()
@@ -69,6 +82,7 @@ export const SessionConfigInputSchema = z
 
 export type SessionConfigInput = z.infer<typeof SessionConfigInputSchema>;
 export type ProxyCredentials = z.infer<typeof ProxySchema>;
+export type WebhookConfig = z.infer<typeof WebhookSchema>;
 
 export interface SessionConfig {
   headless: boolean;
@@ -78,6 +92,7 @@ export interface SessionConfig {
   chromiumArgs: string[];
   restartOnCrash: boolean;
   webhookUrl?: string;
+  webhooks: WebhookConfig[];
   sandbox: boolean;
   proxyServerCredentials?: ProxyCredentials;
 }
@@ -95,17 +110,27 @@ export function resolveSessionConfig(input: SessionConfigInput, defaults: Sessio
     chromiumArgs: input.chromiumArgs ?? [],
     restartOnCrash: input.restartOnCrash ?? true,
     webhookUrl: input.webhookUrl,
+    webhooks: input.webhooks ?? [],
     sandbox: input.sandbox ?? defaults.sandbox,
     proxyServerCredentials: input.proxyServerCredentials,
   };
 }
 
-/** The config as it may leave the server: the proxy password is replaced by a flag. */
-export function redactSessionConfig(config: SessionConfig): Omit<SessionConfig, 'proxyServerCredentials'> & {
+type RedactedWebhook = Omit<WebhookConfig, 'secret'> & { secretSet: boolean };
+export type RedactedSessionConfig = Omit<SessionConfig, 'proxyServerCredentials' | 'webhooks'> & {
   proxyServerCredentials?: Omit<ProxyCredentials, 'password'> & { passwordSet: boolean };
-} {
-  const { proxyServerCredentials, ...rest } = config;
-  if (!proxyServerCredentials) return rest;
+  webhooks: RedactedWebhook[];
+};
+
+export function redactWebhooks(webhooks: readonly WebhookConfig[]): RedactedWebhook[] {
+  return webhooks.map(({ secret, ...webhook }) => ({ ...webhook, secretSet: secret !== undefined }));
+}
+
+/** The config as it may leave the server: passwords and secrets are replaced by flags. */
+export function redactSessionConfig(config: SessionConfig): RedactedSessionConfig {
+  const { proxyServerCredentials, webhooks, ...rest } = config;
+  const redacted: RedactedSessionConfig = { ...rest, webhooks: redactWebhooks(webhooks) };
+  if (!proxyServerCredentials) return redacted;
   const { password, ...proxy } = proxyServerCredentials;
-  return { ...rest, proxyServerCredentials: { ...proxy, passwordSet: password !== undefined } };
+  return { ...redacted, proxyServerCredentials: { ...proxy, passwordSet: password !== undefined } };
 }

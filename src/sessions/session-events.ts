@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { WaMe, WaMessage } from '../wa/wa-client.js';
+import type { WaActivityType, WaMe, WaMessage } from '../wa/wa-client.js';
 import type { StatusChange } from './session-status.js';
 
 /** Everything a session reports, from one place: logs, webhooks, the live stream and metrics all listen here. */
@@ -8,6 +8,7 @@ export interface SessionEventMap {
   qr: [{ sessionId: string; qr: string }];
   message: [{ sessionId: string; me: WaMe | undefined; message: WaMessage }];
   messageSent: [{ sessionId: string; me: WaMe | undefined; message: WaMessage }];
+  activity: [{ sessionId: string; me: WaMe | undefined; type: WaActivityType; payload: Record<string, unknown> }];
 }
 
 export class SessionEvents extends EventEmitter<SessionEventMap> {}

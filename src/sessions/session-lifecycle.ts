@@ -149,13 +149,16 @@ export class SessionLifecycle {
     });
     client.on('message', (message) => {
       if (!current()) return;
-      session.recordMessage(message, this.deps.now());
+      session.lastActivityAt = this.deps.now();
       this.deps.events.emit('message', { sessionId: session.id, me: session.me, message });
     });
     client.on('messageSent', (message) => {
       if (!current()) return;
-      session.recordMessage(message, this.deps.now());
+      session.lastActivityAt = this.deps.now();
       this.deps.events.emit('messageSent', { sessionId: session.id, me: session.me, message });
+    });
+    client.on('activity', (type, payload) => {
+      if (current()) this.deps.events.emit('activity', { sessionId: session.id, me: session.me, type, payload });
     });
     return generation;
   }

@@ -24,8 +24,8 @@ export type SessionManagerDeps = Omit<LifecycleDeps, 'ownedBrowserPids'> & {
   events: SessionEvents;
   logger: Logger;
   managerSettings: SessionManagerSettings;
-  /** Called after a session's data is gone (e.g. the sandbox forgets its phone). */
-  onDeleted?: (sessionId: string) => Promise<void>;
+  /** Called before a deleted session's folder is removed: close what holds files in it, forget its phone. */
+  beforeRemove?: (sessionId: string) => Promise<void>;
 };
 
 const RUNNING: ReadonlySet<SessionStatus> = new Set(['SCAN_QR_CODE', 'WORKING']);
@@ -70,7 +70,8 @@ export class SessionManager {
       if (!stored) continue;
       try {
         const release = await this.deps.store.claim(sessionId);
-        const session = this.addSession(sessionId, stored.config, stored.createdAt);
+        const config = resolveSessionConfig(stored.config, { sandbox: this.deps.managerSettings.sandboxByDefault });
+        const session = this.addSession(sessionId, config, stored.createdAt);
         session.release = release;
         loaded.push(sessionId);
       } catch (error) {
@@ -182,10 +183,26 @@ export class SessionManager {
     await this.locked(session, 'delete', async () => {
       await this.bringDown(session, 'deleted');
       this.sessions.delete(sessionId);
+      await this.deps.beforeRemove?.(sessionId);
       await session.release?.();
       await this.deps.store.remove(sessionId);
     });
-    await this.deps.onDeleted?.(sessionId);
+  }
+
+  /** Replaces the session's webhooks; they apply to events from now on and are saved with the config. */
+  async setWebhooks(sessionId: string, webhooks: Session['config']['webhooks']): Promise<Session> {
+    const session = this.get(sessionId);
+    await this.locked(session, 'webhooks', async () => {
+      session.config = { ...session.config, webhooks };
+      const stored = await this.deps.store.read(sessionId);
+      await this.deps.store.write({
+        sessionId,
+        createdAt: session.createdAt,
+        config: session.config,
+        desiredState: stored?.desiredState ?? 'stopped',
+      });
+    });
+    return session;
   }
 
   async sendText(sessionId: string, chatId: string, content: string): Promise<WaMessage> {

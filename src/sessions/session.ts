@@ -1,4 +1,4 @@
-import type { WaClient, WaMe, WaMessage } from '../wa/wa-client.js';
+import type { WaClient, WaMe } from '../wa/wa-client.js';
 import type { OwnershipRelease } from '../storage/session-store.js';
 import { redactSessionConfig, type SessionConfig } from './session-config.js';
 import { RingBuffer, type SessionLogLevel, type SessionLogLine } from './session-log.js';
@@ -6,7 +6,6 @@ import { StatusTracker, type StatusChange } from './session-status.js';
 import type { RestartBudget } from './restart-policy.js';
 
 const LOG_LINES_KEPT = 200;
-const MESSAGES_KEPT = 200;
 
 /** One session's state in memory. The manager changes it; nothing here does I/O. */
 export class Session {
@@ -27,7 +26,6 @@ export class Session {
   stableTimer: NodeJS.Timeout | undefined;
   lastActivityAt: number;
   private readonly logLines = new RingBuffer<SessionLogLine>(LOG_LINES_KEPT);
-  private readonly messages = new RingBuffer<WaMessage>(MESSAGES_KEPT);
 
   constructor(
     readonly id: string,
@@ -51,16 +49,6 @@ export class Session {
     return this.logLines.newest(limit);
   }
 
-  recordMessage(message: WaMessage, now: number): void {
-    this.messages.push(message);
-    this.lastActivityAt = now;
-  }
-
-  recentMessages(limit?: number, chatId?: string): WaMessage[] {
-    const all = this.messages.newest();
-    const matching = chatId === undefined ? all : all.filter((message) => message.chatId === chatId);
-    return matching.slice(0, limit);
-  }
 
   snapshot(): SessionSnapshot {
     return {

@@ -1,4 +1,5 @@
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ConflictError } from '../shared/errors.js';
@@ -7,13 +8,31 @@ import type { OwnershipRelease, SessionStore, StoredSession } from './session-st
 
 const CONFIG_FILE = 'config.json';
 const OWNER_LOCK = 'owner.lock';
+const OWNER_FILE = 'owner.json';
+
+export interface FileSessionStoreOptions {
+  onOwnershipLost?: (sessionId: string, error: Error) => void;
+  /** Whether a process with this PID is alive on this host. */
+  isProcessAlive?: (pid: number) => Promise<boolean>;
+}
+
+interface Owner {
+  pid: number;
+  hostname: string;
+}
 
 /** Sessions as folders: `<root>/<id>/config.json` and the LocalAuth profile `<root>/<id>/session-<id>`. */
 export class FileSessionStore implements SessionStore {
+  private readonly onOwnershipLost: (sessionId: string, error: Error) => void;
+  private readonly isProcessAlive: (pid: number) => Promise<boolean>;
+
   constructor(
     private readonly root: string,
-    private readonly onOwnershipLost: (sessionId: string, error: Error) => void = () => {},
-  ) {}
+    options: FileSessionStoreOptions = {},
+  ) {
+    this.onOwnershipLost = options.onOwnershipLost ?? (() => {});
+    this.isProcessAlive = options.isProcessAlive ?? (async () => true);
+  }
 
   async listIds(): Promise<string[]> {
     await mkdir(this.root, { recursive: true });
@@ -60,26 +79,47 @@ export class FileSessionStore implements SessionStore {
   async claim(sessionId: string): Promise<OwnershipRelease> {
     const folder = this.folder(sessionId);
     await mkdir(folder, { recursive: true });
+    const lockOptions = {
+      lockfilePath: path.join(folder, OWNER_LOCK),
+      realpath: false,
+      stale: 15_000,
+      update: 5_000,
+      onCompromised: (error: Error) => this.onOwnershipLost(sessionId, error),
+    };
+    let release: () => Promise<void>;
     try {
-      const release = await lockfile.lock(folder, {
-        lockfilePath: path.join(folder, OWNER_LOCK),
-        realpath: false,
-        stale: 15_000,
-        update: 5_000,
-        onCompromised: (error) => this.onOwnershipLost(sessionId, error),
-      });
-      return async () => {
-        await release().catch(() => undefined);
-      };
+      release = await lockfile.lock(folder, lockOptions);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      // proper-lockfile only calls a lock stale after 15 s without updates; a crashed wamux on this host left
+      // its PID behind, so its lock can be taken over at once instead of leaving the session unloaded
+      if (!(await this.ownerIsGone(folder))) {
         throw new ConflictError(
           'SESSION_OWNED_ELSEWHERE',
           `Session '${sessionId}' is driven by another wamux process on the same sessions folder`,
         );
       }
-      throw error;
+      // proper-lockfile's lock is a directory and its unlock() only releases locks of this process
+      await rm(lockOptions.lockfilePath, { recursive: true, force: true });
+      release = await lockfile.lock(folder, lockOptions);
     }
+    const owner: Owner = { pid: process.pid, hostname: os.hostname() };
+    await writeFile(path.join(folder, OWNER_FILE), JSON.stringify(owner));
+    return async () => {
+      await release().catch(() => undefined);
+    };
+  }
+
+  private async ownerIsGone(folder: string): Promise<boolean> {
+    let owner: Owner;
+    try {
+      owner = JSON.parse(await readFile(path.join(folder, OWNER_FILE), 'utf8')) as Owner;
+    } catch {
+      return false;
+    }
+    if (owner.hostname !== os.hostname()) return false;
+    // the same PID as ours is a previous life of this process's PID (a restarted container): we do not hold it
+    return owner.pid === process.pid || !(await this.isProcessAlive(owner.pid));
   }
 
   private folder(sessionId: string): string {

@@ -23,6 +23,16 @@ export interface WaMessage {
   hasMedia: boolean;
 }
 
+/** Things a session reports besides messages and its own state, each with our own payload shape. */
+export type WaActivityType =
+  | 'message.ack'
+  | 'message.revoked'
+  | 'message.edited'
+  | 'message.reaction'
+  | 'group.join'
+  | 'group.leave'
+  | 'state.change';
+
 export interface WaClientEvents {
   qr: [qr: string];
   authenticated: [];
@@ -35,6 +45,7 @@ export interface WaClientEvents {
   message: [message: WaMessage];
   /** A message this session sent (through the API or from the phone). */
   messageSent: [message: WaMessage];
+  activity: [type: WaActivityType, payload: Record<string, unknown>];
 }
 
 export type WaClientEventName = keyof WaClientEvents;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import wwebjs from 'whatsapp-web.js';
-import type { Message } from 'whatsapp-web.js';
+import type { GroupNotification, Message, Reaction } from 'whatsapp-web.js';
 import { BASE_CHROMIUM_ARGS } from '../browser/chromium.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -62,6 +62,7 @@ class WwebjsClient implements WaClient {
     this.client.on('message_create', (message: Message) => {
       if (message.fromMe) this.emit('messageSent', toWaMessage(message));
     });
+    this.forwardActivity();
   }
 
   async initialize(): Promise<void> {
@@ -98,6 +99,49 @@ class WwebjsClient implements WaClient {
 
   private emit<E extends WaClientEventName>(event: E, ...args: WaClientEvents[E]): void {
     this.emitter.emit(event, ...args);
+  }
+
+  private forwardActivity(): void {
+    const chatOf = (message: Message) => (message.fromMe ? message.to : message.from);
+    this.client.on('message_ack', (message: Message, ack: number) =>
+      this.emit('activity', 'message.ack', { messageId: message.id._serialized, chatId: chatOf(message), ack }),
+    );
+    this.client.on('message_revoke_everyone', (message: Message, revoked?: Message | null) =>
+      this.emit('activity', 'message.revoked', {
+        messageId: (revoked ?? message).id._serialized,
+        chatId: chatOf(message),
+      }),
+    );
+    this.client.on('message_edit', (message: Message, newBody: unknown, previousBody: unknown) =>
+      this.emit('activity', 'message.edited', {
+        messageId: message.id._serialized,
+        chatId: chatOf(message),
+        body: String(newBody),
+        previousBody: String(previousBody),
+      }),
+    );
+    this.client.on('message_reaction', (reaction: Reaction) =>
+      this.emit('activity', 'message.reaction', {
+        messageId: reaction.msgId._serialized,
+        reaction: reaction.reaction,
+        senderId: reaction.senderId,
+        timestamp: reaction.timestamp,
+      }),
+    );
+    for (const [libraryEvent, type] of [
+      ['group_join', 'group.join'],
+      ['group_leave', 'group.leave'],
+    ] as const) {
+      this.client.on(libraryEvent, (notification: GroupNotification) =>
+        this.emit('activity', type, {
+          chatId: notification.chatId,
+          authorId: notification.author,
+          recipientIds: notification.recipientIds,
+          timestamp: notification.timestamp,
+        }),
+      );
+    }
+    this.client.on('change_state', (state: unknown) => this.emit('activity', 'state.change', { state: String(state) }));
   }
 
   /** whatsapp-web.js reports nothing when Chromium or its tab dies; the browser and page do. */

@@ -87,7 +87,7 @@ describe('REST API basics (real server process)', () => {
   test('the OpenAPI document lists the routes and Swagger UI is served', async () => {
     const spec = await server.api<{ paths: Record<string, unknown> }>('GET', '/openapi.json');
     assert.equal(spec.status, 200);
-    for (const route of ['/api/v1/sessions', '/api/v1/sessions/{id}/send-text', '/api/v1/sessions/{id}/sandbox/scan', '/api/v1/sessions/{id}/qr/image']) {
+    for (const route of ['/api/v1/sessions', '/api/v1/sessions/{id}/send-text', '/api/v1/sessions/{id}/sandbox/scan', '/api/v1/sessions/{id}/qr/image', '/api/v1/sessions/{id}/webhooks', '/api/v1/events/stream', '/api/v1/maintenance/terminate-inactive']) {
       assert.ok(spec.body.paths[route], `${route} documented`);
     }
     const docs = await fetch(`${await server.baseUrl}/api-docs/`);

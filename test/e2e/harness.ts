@@ -68,6 +68,16 @@ export class ServerProcess {
     return this.output.slice(-20_000);
   }
 
+  /** Everything the server printed since it started (logs() keeps only the tail). */
+  fullLogs(): string {
+    return this.output;
+  }
+
+  /** true until the server process has exited. */
+  running(): boolean {
+    return this.exitCode === undefined;
+  }
+
   profileDir(sessionId: string): string {
     return path.join(this.sessionsDir, sessionId, `session-${sessionId}`);
   }
@@ -121,6 +131,17 @@ export async function processesUnder(folder: string): Promise<ProcessInfo[]> {
   return all.filter((info) => info.state !== 'Z' && info.args.some((arg) => arg.includes(folder)));
 }
 
+/** true while the PID is a live process (a zombie counts as gone). */
+export async function isAlive(pid: number): Promise<boolean> {
+  const info = await processes.get(pid);
+  return info !== undefined && info.state !== 'Z';
+}
+
+/** Zombie (<defunct>) processes whose parent is one of these PIDs. */
+export async function zombiesOf(parents: ReadonlySet<number>): Promise<ProcessInfo[]> {
+  return (await processes.list()).filter((info) => info.state === 'Z' && parents.has(info.ppid));
+}
+
 export async function killBrowsersUnder(folder: string): Promise<void> {
   for (const info of await processesUnder(folder)) processes.signal(info.pid, 'SIGKILL');
   await pollUntil(async () => (await processesUnder(folder)).length === 0, { what: `processes under ${folder} to exit`, timeoutMs: 10_000 });
@@ -160,4 +181,15 @@ function withDeadline<T>(promise: Promise<T>, ms: number, message: () => string)
       timer = setTimeout(() => reject(new Error(message())), ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/** Creates a sandbox session, scans its QR code with the given phone and waits until it is WORKING. */
+export async function linkSession(server: ServerProcess, sessionId: string, phone: string, config: Record<string, unknown> = {}): Promise<void> {
+  const created = await server.api('POST', '/api/v1/sessions', { sessionId, waitForQR: true, config });
+  if (created.status !== 201 || created.body.status !== 'SCAN_QR_CODE') {
+    throw new Error(`could not create ${sessionId}: ${created.status} ${JSON.stringify(created.body)}`);
+  }
+  const scan = await server.api('POST', `/api/v1/sessions/${sessionId}/sandbox/scan`, { phone, pushName: `Desk ${sessionId}` });
+  if (scan.status !== 200) throw new Error(`could not scan ${sessionId}: ${scan.status} ${JSON.stringify(scan.body)}`);
+  await waitForStatus(server, sessionId, 'WORKING');
 }

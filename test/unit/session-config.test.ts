@@ -21,6 +21,7 @@ test('defaults fill what the user left out; sandbox follows the server default',
     chromiumArgs: [],
     restartOnCrash: true,
     webhookUrl: undefined,
+    webhooks: [],
     sandbox: true,
     proxyServerCredentials: undefined,
   });
@@ -45,12 +46,17 @@ test('bad config is refused with the field named', () => {
   }
 });
 
-test('the proxy password never leaves the server', () => {
+test('the proxy password and webhook secrets never leave the server', () => {
   const config = resolveSessionConfig(
-    { proxyServerCredentials: { protocol: 'http', address: 'proxy:3128', username: 'u', password: 'hunter2' } },
+    {
+      proxyServerCredentials: { protocol: 'http', address: 'proxy:3128', username: 'u', password: 'hunter2' },
+      webhooks: [{ url: 'https://crm.example.com/wa', secret: 'webhook-secret-1' }],
+    },
     { sandbox: false },
   );
   const shown = JSON.stringify(redactSessionConfig(config));
   assert.doesNotMatch(shown, /hunter2/);
+  assert.doesNotMatch(shown, /webhook-secret-1/);
   assert.match(shown, /"passwordSet":true/);
+  assert.match(shown, /"secretSet":true/);
 });

@@ -4,12 +4,15 @@ import { UnauthorizedError } from '../../shared/errors.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
-/** Requires header x-api-key to equal the configured key; compares digests so neither length nor content leaks. */
+/** Compares digests, so neither the key's length nor its content leaks through timing. */
+export function apiKeyMatches(apiKey: string, given: string | undefined): boolean {
+  return given !== undefined && timingSafeEqual(digest(given), digest(apiKey));
+}
+
+/** Requires header x-api-key to equal the configured key. */
 export function requireApiKey(apiKey: string): RequestHandler {
-  const expected = digest(apiKey);
   return (request, _response, next) => {
-    const given = request.header('x-api-key');
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) return next(new UnauthorizedError());
+    if (!apiKeyMatches(apiKey, request.header('x-api-key'))) return next(new UnauthorizedError());
     next();
   };
 }

@@ -1,0 +1,201 @@
+import Database from 'better-sqlite3';
+import type { EventEnvelope, EventType } from './event-envelope.js';
+import type { DeliveryQueue, DeliveryRecord, PendingDelivery, WebhookKey } from './webhooks/webhook-types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  event TEXT NOT NULL,
+  chat_id TEXT,
+  envelope TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_chat ON events (chat_id, seq);
+CREATE INDEX IF NOT EXISTS events_by_type ON events (event, seq);
+CREATE TABLE IF NOT EXISTS deliveries (
+  delivery_id TEXT PRIMARY KEY,
+  event_seq INTEGER NOT NULL REFERENCES events (seq),
+  webhook_key TEXT NOT NULL,
+  url TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  last_status_code INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (webhook_key, status, event_seq);
+CREATE INDEX IF NOT EXISTS deliveries_recent ON deliveries (created_at);
+`;
+
+const MESSAGE_EVENTS: readonly EventType[] = ['message', 'message.sent'];
+
+interface DeliveryRow {
+  delivery_id: string;
+  webhook_key: string;
+  url: string;
+  status: DeliveryRecord['status'];
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  last_status_code: number | null;
+  created_at: number;
+  updated_at: number;
+  event_id: string;
+  event: EventType;
+}
+
+export interface NewDelivery {
+  deliveryId: string;
+  webhookKey: WebhookKey;
+  url: string;
+}
+
+/**
+ * One session's durable log: every event it reported, and the webhook deliveries of each, in one SQLite file in
+ * the session's folder (deleting the session deletes its history; sessions never share storage).
+ */
+export class SqliteEventLog implements DeliveryQueue {
+  private readonly db: Database.Database;
+  private readonly insertEvent: Database.Statement;
+  private readonly insertDelivery: Database.Statement;
+  private readonly appendTransaction: (envelope: EventEnvelope, chatId: string | null, deliveries: NewDelivery[], now: number) => void;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // WAL + NORMAL survives a killed process (the WAL is in the OS's hands); only an OS crash may lose the last commits
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    this.insertEvent = this.db.prepare('INSERT INTO events (id, event, chat_id, envelope) VALUES (?, ?, ?, ?)');
+    this.insertDelivery = this.db.prepare(
+      `INSERT INTO deliveries (delivery_id, event_seq, webhook_key, url, status, attempts, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+    );
+    this.appendTransaction = this.db.transaction((envelope: EventEnvelope, chatId: string | null, deliveries: NewDelivery[], now: number) => {
+      const { lastInsertRowid } = this.insertEvent.run(envelope.id, envelope.event, chatId, JSON.stringify(envelope));
+      for (const delivery of deliveries) {
+        this.insertDelivery.run(delivery.deliveryId, lastInsertRowid, delivery.webhookKey, delivery.url, now, now, now);
+      }
+    });
+  }
+
+  /** Appends the event and its deliveries in one transaction: once this returns, both survive a crash. */
+  append(envelope: EventEnvelope, deliveries: NewDelivery[] = [], now = Date.now()): void {
+    const chatId = typeof envelope.payload.chatId === 'string' ? envelope.payload.chatId : null;
+    this.appendTransaction(envelope, chatId, deliveries, now);
+  }
+
+  /** Events after the given id (exclusive), oldest first: what a client missed. */
+  eventsAfter(afterId: string | undefined, limit: number): EventEnvelope[] {
+    const rows = this.db
+      .prepare(
+        `SELECT envelope FROM events WHERE seq > coalesce((SELECT seq FROM events WHERE id = ?), 0) ORDER BY seq LIMIT ?`,
+      )
+      .all(afterId ?? null, limit) as { envelope: string }[];
+    return rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
+  }
+
+  /** Messages received and sent, newest first, optionally of one chat and older than the event `beforeId`. */
+  messages(options: { chatId?: string; beforeId?: string; limit: number }): EventEnvelope[] {
+    const rows = this.db
+      .prepare(
+        `SELECT envelope FROM events
+         WHERE event IN (${MESSAGE_EVENTS.map(() => '?').join(', ')})
+           AND (? IS NULL OR chat_id = ?)
+           AND seq < coalesce((SELECT seq FROM events WHERE id = ?), 9223372036854775807)
+         ORDER BY seq DESC LIMIT ?`,
+      )
+      .all(...MESSAGE_EVENTS, options.chatId ?? null, options.chatId ?? null, options.beforeId ?? null, options.limit) as {
+      envelope: string;
+    }[];
+    return rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
+  }
+
+  hasEvent(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM events WHERE id = ?').get(id) !== undefined;
+  }
+
+  /** Recent deliveries, newest first. */
+  deliveries(limit: number): DeliveryRecord[] {
+    const rows = this.db
+      .prepare(`${DELIVERY_SELECT} ORDER BY d.created_at DESC, d.event_seq DESC LIMIT ?`)
+      .all(limit) as DeliveryRow[];
+    return rows.map(toRecord);
+  }
+
+  delivery(deliveryId: string): DeliveryRecord | undefined {
+    const row = this.db.prepare(`${DELIVERY_SELECT} WHERE d.delivery_id = ?`).get(deliveryId) as DeliveryRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Puts a delivery back in its webhook's queue with a fresh attempt count, due now. */
+  requeue(deliveryId: string, now = Date.now()): DeliveryRecord | undefined {
+    this.db
+      .prepare(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE delivery_id = ?`)
+      .run(now, now, deliveryId);
+    return this.delivery(deliveryId);
+  }
+
+  nextPending(webhookKey: WebhookKey): PendingDelivery | undefined {
+    const row = this.db
+      .prepare(`${DELIVERY_SELECT.replace('SELECT', 'SELECT e.envelope AS body,')} WHERE d.webhook_key = ? AND d.status = 'pending' ORDER BY d.event_seq LIMIT 1`)
+      .get(webhookKey) as (DeliveryRow & { body: string }) | undefined;
+    return row && { ...toRecord(row), body: row.body };
+  }
+
+  markDelivered(deliveryId: string, attempts: number, statusCode: number): void {
+    this.update(deliveryId, 'delivered', attempts, null, statusCode);
+  }
+
+  markRetry(deliveryId: string, attempts: number, nextAttemptAt: number, error: string, statusCode?: number): void {
+    const now = Date.now();
+    this.db
+      .prepare(
+        `UPDATE deliveries SET attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ?, updated_at = ? WHERE delivery_id = ?`,
+      )
+      .run(attempts, nextAttemptAt, error, statusCode ?? null, now, deliveryId);
+  }
+
+  markFailed(deliveryId: string, attempts: number, error: string, statusCode?: number): void {
+    this.update(deliveryId, 'failed', attempts, error, statusCode ?? null);
+  }
+
+  pendingWebhookKeys(): WebhookKey[] {
+    const rows = this.db.prepare(`SELECT DISTINCT webhook_key FROM deliveries WHERE status = 'pending'`).all() as { webhook_key: string }[];
+    return rows.map((row) => row.webhook_key);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private update(deliveryId: string, status: DeliveryRecord['status'], attempts: number, error: string | null, statusCode: number | null): void {
+    this.db
+      .prepare(`UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, last_status_code = ?, updated_at = ? WHERE delivery_id = ?`)
+      .run(status, attempts, error, statusCode, Date.now(), deliveryId);
+  }
+}
+
+const DELIVERY_SELECT = `SELECT d.delivery_id, d.webhook_key, d.url, d.status, d.attempts, d.next_attempt_at, d.last_error,
+  d.last_status_code, d.created_at, d.updated_at, e.id AS event_id, e.event AS event
+  FROM deliveries d JOIN events e ON e.seq = d.event_seq`;
+
+function toRecord(row: DeliveryRow): DeliveryRecord {
+  return {
+    deliveryId: row.delivery_id,
+    webhookKey: row.webhook_key,
+    url: row.url,
+    eventId: row.event_id,
+    event: row.event,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error ?? undefined,
+    lastStatusCode: row.last_status_code ?? undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
