@@ -103,7 +103,14 @@ async function main(): Promise<void> {
     logger,
   });
   const stream = new EventStream();
-  new EventPipeline({ sessionEvents: events, channels, targetsOf, stream, logger }).start();
+  new EventPipeline({
+    sessionEvents: events,
+    channels,
+    targetsOf,
+    stream,
+    logger,
+    isLoaded: (sessionId) => manager.has(sessionId),
+  }).start();
 
   const { loaded, skipped } = await manager.loadSaved();
   for (const { sessionId, reason } of skipped) logger.warn('session not loaded', { session: sessionId, reason });

@@ -16,6 +16,8 @@ export interface EventPipelineDeps {
   targetsOf: (sessionId: string) => Map<WebhookKey, WebhookTarget>;
   stream: EventStream;
   logger: Logger;
+  /** Events of a session that is gone (deleted) must not re-create its folder. */
+  isLoaded: (sessionId: string) => boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export class EventPipeline {
   }
 
   record(sessionId: string, me: WaMe | undefined, event: EventType, payload: Record<string, unknown>): EventEnvelope | undefined {
+    if (!this.deps.isLoaded(sessionId)) return undefined;
     const envelope: EventEnvelope = {
       id: newEventId(),
       timestamp: new Date().toISOString(),

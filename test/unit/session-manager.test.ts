@@ -59,6 +59,16 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** Creates (with this config) and starts the session, then links it through the fake client. */
+async function startWorking(fixture: ReturnType<typeof setup>, config: Record<string, unknown> = {}): Promise<Session> {
+  const session = await fixture.manager.create('desk', config, { start: true });
+  fixture.manager.start('desk');
+  await until(() => fixture.factory.clients.length === 1, 'a client');
+  fixture.factory.latest().emit('ready', ME);
+  await waitForStatus(fixture.events, session, 'WORKING');
+  return session;
+}
+
 function errorCode(error: unknown): string | undefined {
   return error instanceof AppError ? error.code : undefined;
 }
@@ -98,12 +108,9 @@ test('existing ids are a 409 and the session limit a 429', async () => {
 });
 
 test('stop closes the client, kills whatever still runs on the profile, and remembers the user wants it stopped', async () => {
-  const { manager, factory, processes, store, events } = setup();
-  const session = await manager.create('desk', {}, { start: true });
-  manager.start('desk');
-  await until(() => factory.clients.length === 1, 'a client');
-  factory.latest().emit('ready', ME);
-  await waitForStatus(events, session, 'WORKING');
+  const fixture = setup();
+  const { manager, factory, processes, store } = fixture;
+  const session = await startWorking(fixture);
   const profile = store.profileDir('desk');
   processes.add({ pid: 501, ppid: 1, pgid: 501, state: 'S', args: ['/usr/lib/chromium/chromium', `--user-data-dir=${profile}`] });
   await manager.stop('desk');
@@ -114,12 +121,9 @@ test('stop closes the client, kills whatever still runs on the profile, and reme
 });
 
 test('a crash restarts the session until the budget is spent, then FAILED with the reason', async () => {
-  const { manager, factory, events } = setup({ maxAttempts: 2 });
-  const session = await manager.create('desk', {}, { start: true });
-  manager.start('desk');
-  await until(() => factory.clients.length === 1, 'a client');
-  factory.latest().emit('ready', ME);
-  await waitForStatus(events, session, 'WORKING');
+  const fixture = setup({ maxAttempts: 2 });
+  const { factory, events } = fixture;
+  const session = await startWorking(fixture);
   factory.latest().emit('crashed', 'browser process exited');
   await until(() => factory.clients.length === 2, 'a restarted client');
   // no ready in between: the budget is not cleared
@@ -133,12 +137,9 @@ test('a crash restarts the session until the budget is spent, then FAILED with t
 });
 
 test('restartOnCrash false: a crash is FAILED at once', async () => {
-  const { manager, factory, events } = setup();
-  const session = await manager.create('desk', { restartOnCrash: false }, { start: true });
-  manager.start('desk');
-  await until(() => factory.clients.length === 1, 'a client');
-  factory.latest().emit('ready', ME);
-  await waitForStatus(events, session, 'WORKING');
+  const fixture = setup();
+  const { factory, events } = fixture;
+  const session = await startWorking(fixture, { restartOnCrash: false });
   factory.latest().emit('crashed', 'page crashed');
   await waitForStatus(events, session, 'FAILED');
   assert.match(session.status.lastReason ?? '', /page crashed/);
@@ -158,12 +159,9 @@ test('a failing initialize ends in FAILED with the library error, browser closed
 });
 
 test('logout from the phone moves the session out of WORKING and it is not restored at boot', async () => {
-  const { manager, factory, events, store } = setup();
-  const session = await manager.create('desk', {}, { start: true });
-  manager.start('desk');
-  await until(() => factory.clients.length === 1, 'a client');
-  factory.latest().emit('ready', ME);
-  await waitForStatus(events, session, 'WORKING');
+  const fixture = setup();
+  const { factory, events, store } = fixture;
+  const session = await startWorking(fixture);
   factory.latest().emit('disconnected', 'UNPAIRED');
   await waitForStatus(events, session, 'FAILED');
   assert.match(session.status.lastReason ?? '', /Logged out from the phone/);
