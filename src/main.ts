@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     targetsOf,
     stream,
     logger,
-    isLoaded: (sessionId) => manager.has(sessionId),
+    isLoaded: (sessionId) => manager.isActive(sessionId),
   }).start();
 
   const { loaded, skipped } = await manager.loadSaved();

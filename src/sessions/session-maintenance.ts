@@ -48,6 +48,7 @@ export class SessionMaintenance {
         killed.push(...(await this.reap(sessionId)));
         continue;
       }
+      if (this.manager.isInUse(sessionId)) continue; // being created or deleted right now
       const release = await this.deps.store.claim(sessionId).catch(() => undefined);
       if (!release) continue; // another wamux process drives it
       try {
@@ -92,7 +93,7 @@ export class SessionMaintenance {
   /** Folders on disk that no loaded session owns: their browsers are orphans by definition. */
   private async terminateUnowned(options: TerminateInactiveOptions, report: TerminateInactiveReport): Promise<void> {
     for (const sessionId of await this.deps.store.listIds()) {
-      if (this.manager.has(sessionId)) continue;
+      if (this.manager.isInUse(sessionId)) continue;
       const release = await this.deps.store.claim(sessionId).catch(() => undefined);
       if (!release) {
         report.kept.push({ id: sessionId, status: 'OWNED_ELSEWHERE', reason: 'driven by another wamux process' });

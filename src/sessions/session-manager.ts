@@ -35,6 +35,8 @@ const SETTLED: ReadonlySet<SessionStatus> = new Set(['SCAN_QR_CODE', 'WORKING', 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly pending = new Set<string>();
+  /** Ids whose delete is under way: no start, and no create of the same id, until the folder is gone. */
+  private readonly deleting = new Set<string>();
   private readonly lock = new KeyedLock();
   private readonly lifecycle: SessionLifecycle;
   private shuttingDown = false;
@@ -92,6 +94,7 @@ export class SessionManager {
   }
 
   async create(sessionId: string, input: SessionConfigInput, options: { start: boolean }): Promise<Session> {
+    if (this.deleting.has(sessionId)) throw beingDeleted(sessionId);
     if (this.sessions.has(sessionId) || this.pending.has(sessionId)) {
       throw new ConflictError('SESSION_EXISTS', `Session '${sessionId}' already exists`);
     }
@@ -120,6 +123,7 @@ export class SessionManager {
   /** Begins a start and returns at once with the session STARTING; `settled` resolves when the start is over. */
   start(sessionId: string, reason = 'start requested'): { session: Session; settled: Promise<void> } {
     const session = this.get(sessionId);
+    if (this.deleting.has(sessionId)) throw beingDeleted(sessionId);
     if (this.pending.has(sessionId)) {
       throw new ConflictError('START_IN_PROGRESS', `A start of session '${sessionId}' is already in progress`);
     }
@@ -131,7 +135,8 @@ export class SessionManager {
     this.cancelRestart(session);
     this.pending.add(sessionId);
     const status = session.status.status;
-    if (status === 'STOPPED' || status === 'FAILED') session.status.moveTo('STARTING', reason);
+    // with another operation under way the status is that operation's; runStart moves it once it has the lock
+    if ((status === 'STOPPED' || status === 'FAILED') && !this.lock.isBusy(sessionId)) session.status.moveTo('STARTING', reason);
     const abort = new AbortController();
     session.startAbort = abort;
     const settled = this.locked(session, 'start', () => this.runStart(session, abort.signal, reason))
@@ -180,13 +185,30 @@ export class SessionManager {
 
   async delete(sessionId: string): Promise<void> {
     const session = this.interrupt(sessionId);
-    await this.locked(session, 'delete', async () => {
-      await this.bringDown(session, 'deleted');
-      this.sessions.delete(sessionId);
-      await this.deps.beforeRemove?.(sessionId);
-      await session.release?.();
-      await this.deps.store.remove(sessionId);
-    });
+    if (this.deleting.has(sessionId)) throw beingDeleted(sessionId);
+    this.deleting.add(sessionId);
+    try {
+      await this.locked(session, 'delete', async () => {
+        await this.bringDown(session, 'deleted');
+        await this.deps.beforeRemove?.(sessionId);
+        await session.release?.();
+        session.release = undefined;
+        await this.deps.store.remove(sessionId);
+        this.sessions.delete(sessionId);
+      });
+    } finally {
+      this.deleting.delete(sessionId);
+    }
+  }
+
+  /** Loaded and not on its way out: its events belong in its log. */
+  isActive(sessionId: string): boolean {
+    return this.sessions.has(sessionId) && !this.deleting.has(sessionId);
+  }
+
+  /** Whether this process is using the id: loaded, being created, or being deleted. */
+  isInUse(sessionId: string): boolean {
+    return this.sessions.has(sessionId) || this.pending.has(sessionId) || this.deleting.has(sessionId);
   }
 
   /** Replaces the session's webhooks; they apply to events from now on and are saved with the config. */
@@ -270,7 +292,7 @@ export class SessionManager {
   }
 
   private async runStart(session: Session, signal: AbortSignal, reason: string): Promise<void> {
-    if (signal.aborted || this.shuttingDown) return;
+    if (signal.aborted || this.shuttingDown || this.sessions.get(session.id) !== session || this.deleting.has(session.id)) return;
     const status = session.status.status;
     if (status === 'STOPPED' || status === 'FAILED') session.status.moveTo('STARTING', reason);
     await this.saveDesiredState(session, 'running');
@@ -311,8 +333,7 @@ export class SessionManager {
       this.lifecycle.moveTo(session, 'FAILED', `browser crashed: ${loss.reason}; ${decision.reason}, giving up`);
       return;
     }
-    session.restartBudget.recordAttempt();
-    const attempt = session.restartBudget.attempts;
+    const attempt = session.restartBudget.attempts + 1;
     const max = this.deps.managerSettings.restart.maxAttempts;
     this.lifecycle.moveTo(
       session,
@@ -321,6 +342,8 @@ export class SessionManager {
     );
     session.restartTimer = setTimeout(() => {
       session.restartTimer = undefined;
+      // counted when it begins, so the cooldown runs from one real restart to the next
+      session.restartBudget.recordAttempt();
       try {
         this.start(session.id, `restart ${attempt} of ${max} after a crash`);
       } catch (error) {
@@ -333,7 +356,9 @@ export class SessionManager {
   private async bringDown(session: Session, reason: string): Promise<void> {
     if (session.status.status !== 'STOPPED') this.lifecycle.moveTo(session, 'STOPPING', reason);
     await this.lifecycle.teardown(session);
-    if (session.status.status !== 'STOPPED') session.status.moveTo('STOPPED', reason);
+    if (session.status.status === 'STOPPED') return;
+    if (session.status.status !== 'STOPPING') this.lifecycle.moveTo(session, 'STOPPING', reason);
+    session.status.moveTo('STOPPED', reason);
   }
 
   /** Cancels a scheduled crash restart and aborts a start in progress, so the caller's operation comes next. */
@@ -366,6 +391,10 @@ export class SessionManager {
     }
     return pids;
   }
+}
+
+function beingDeleted(sessionId: string): ConflictError {
+  return new ConflictError('SESSION_BEING_DELETED', `Session '${sessionId}' is being deleted`);
 }
 
 function notReady(session: Session): ConflictError {

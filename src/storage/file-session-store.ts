@@ -23,6 +23,8 @@ interface Owner {
 
 /** Sessions as folders: `<root>/<id>/config.json` and the LocalAuth profile `<root>/<id>/session-<id>`. */
 export class FileSessionStore implements SessionStore {
+  /** Folders this process holds the lock of. */
+  private readonly held = new Set<string>();
   private readonly onOwnershipLost: (sessionId: string, error: Error) => void;
   private readonly isProcessAlive: (pid: number) => Promise<boolean>;
 
@@ -103,9 +105,11 @@ export class FileSessionStore implements SessionStore {
       await rm(lockOptions.lockfilePath, { recursive: true, force: true });
       release = await lockfile.lock(folder, lockOptions);
     }
+    this.held.add(folder);
     const owner: Owner = { pid: process.pid, hostname: os.hostname() };
     await writeFile(path.join(folder, OWNER_FILE), JSON.stringify(owner));
     return async () => {
+      this.held.delete(folder);
       await release().catch(() => undefined);
     };
   }
@@ -118,8 +122,9 @@ export class FileSessionStore implements SessionStore {
       return false;
     }
     if (owner.hostname !== os.hostname()) return false;
-    // the same PID as ours is a previous life of this process's PID (a restarted container): we do not hold it
-    return owner.pid === process.pid || !(await this.isProcessAlive(owner.pid));
+    // our own PID on a lock we do not hold is a previous life of this PID (a restarted container)
+    if (owner.pid === process.pid) return !this.held.has(folder);
+    return !(await this.isProcessAlive(owner.pid));
   }
 
   private folder(sessionId: string): string {

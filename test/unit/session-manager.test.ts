@@ -207,3 +207,25 @@ test('sessions saved on disk load as STOPPED; ones another process owns are skip
   assert.deepEqual(await manager.wantedRunning(), ['mine']);
   assert.equal(manager.get('mine').status.status, 'STOPPED');
 });
+
+test('a start while a delete is under way is refused, and the delete completes', async () => {
+  const { manager, store } = setup();
+  await manager.create('desk', {}, { start: false });
+  const deleting = manager.delete('desk');
+  assert.throws(() => manager.start('desk'), (error: unknown) => errorCode(error) === 'SESSION_BEING_DELETED');
+  await assert.rejects(manager.create('desk', {}, { start: false }), (error: unknown) => errorCode(error) === 'SESSION_BEING_DELETED');
+  await deleting;
+  assert.equal(manager.has('desk'), false);
+  assert.equal(await store.read('desk'), undefined);
+});
+
+test('a delete racing a start in progress wins: no client is left running and no folder comes back', async () => {
+  const { manager, factory, store } = setup();
+  await manager.create('desk', {}, { start: true });
+  const { settled } = manager.start('desk');
+  await manager.delete('desk');
+  await settled;
+  assert.equal(manager.has('desk'), false);
+  assert.ok(factory.clients.every((client) => client.destroyed), 'every client created was closed');
+  assert.equal(store.folders.has('desk'), false);
+});
