@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { WaActivityType, WaMe, WaMessage } from '../wa/wa-client.js';
-import type { StatusChange } from './session-status.js';
+import type { SessionStatus, StatusChange } from './session-status.js';
 
 /** Everything a session reports, from one place: logs, webhooks, the live stream and metrics all listen here. */
 export interface SessionEventMap {
@@ -12,3 +12,29 @@ export interface SessionEventMap {
 }
 
 export class SessionEvents extends EventEmitter<SessionEventMap> {}
+
+/**
+ * Resolves with the first status in `wanted` that the session moves to, or undefined when the signal aborts first.
+ * The caller checks the current status itself: only changes from now on count.
+ */
+export function nextStatusIn(
+  events: SessionEvents,
+  sessionId: string,
+  wanted: ReadonlySet<SessionStatus>,
+  signal: AbortSignal,
+): Promise<SessionStatus | undefined> {
+  return new Promise((resolve) => {
+    const finish = (status: SessionStatus | undefined) => {
+      events.off('status', onStatus);
+      signal.removeEventListener('abort', onAbort);
+      resolve(status);
+    };
+    const onStatus = ({ sessionId: changed, change }: SessionEventMap['status'][0]) => {
+      if (changed === sessionId && wanted.has(change.to)) finish(change.to);
+    };
+    const onAbort = () => finish(undefined);
+    if (signal.aborted) return finish(undefined);
+    events.on('status', onStatus);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

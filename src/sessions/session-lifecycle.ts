@@ -7,7 +7,7 @@ import { reapProfile } from '../browser/orphan-reaper.js';
 import type { WaClient, WaClientFactory } from '../wa/wa-client.js';
 import type { SessionStore } from '../storage/session-store.js';
 import type { Session } from './session.js';
-import type { SessionEvents } from './session-events.js';
+import { nextStatusIn, type SessionEvents } from './session-events.js';
 import type { SessionStatus } from './session-status.js';
 
 export interface LifecycleSettings {
@@ -30,6 +30,8 @@ export interface LifecycleDeps {
   /** PIDs of browsers that live sessions of this process drive. */
   ownedBrowserPids: () => Set<number>;
 }
+
+const QR_OR_LOGIN: ReadonlySet<SessionStatus> = new Set(['SCAN_QR_CODE', 'WORKING']);
 
 export type ClientLoss = { kind: 'crashed' | 'disconnected'; reason: string };
 export type StartOutcome = { kind: 'ready' } | { kind: 'failed'; reason: string } | ClientLoss | { kind: 'aborted' };
@@ -76,7 +78,10 @@ export class SessionLifecycle {
       else onLoss(generation, { kind: 'crashed', reason });
     });
     const waitSignal = AbortSignal.any([signal, AbortSignal.timeout(session.config.authTimeout * 1000)]);
-    const outcome = await Promise.race([this.waitForStart(session, waitSignal), lost]);
+    const shown = nextStatusIn(this.deps.events, session.id, QR_OR_LOGIN, waitSignal).then(
+      (status): StartOutcome => (status ? { kind: 'ready' } : { kind: 'aborted' }),
+    );
+    const outcome = await Promise.race([shown, lost]);
     waiting = false;
     if (outcome.kind === 'aborted' && !signal.aborted) {
       return { kind: 'failed', reason: `neither a QR code nor a login within ${session.config.authTimeout} s` };
@@ -161,22 +166,5 @@ export class SessionLifecycle {
       if (current()) this.deps.events.emit('activity', { sessionId: session.id, me: session.me, type, payload });
     });
     return generation;
-  }
-
-  /** Resolves at the first QR code or login, or when the start is aborted. */
-  private waitForStart(session: Session, signal: AbortSignal): Promise<StartOutcome> {
-    return new Promise((resolve) => {
-      const finish = (outcome: StartOutcome) => {
-        this.deps.events.off('status', onStatus);
-        signal.removeEventListener('abort', onAbort);
-        resolve(outcome);
-      };
-      const onStatus = ({ sessionId, change }: { sessionId: string; change: { to: SessionStatus } }) => {
-        if (sessionId === session.id && (change.to === 'SCAN_QR_CODE' || change.to === 'WORKING')) finish({ kind: 'ready' });
-      };
-      const onAbort = () => finish({ kind: 'aborted' });
-      this.deps.events.on('status', onStatus);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
   }
 }

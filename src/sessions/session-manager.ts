@@ -7,7 +7,7 @@ import type { WaMessage } from '../wa/wa-client.js';
 import { RestartBudget, type RestartPolicySettings } from './restart-policy.js';
 import { Session, type SessionSnapshot } from './session.js';
 import { resolveSessionConfig, type SessionConfigInput } from './session-config.js';
-import type { SessionEvents } from './session-events.js';
+import { nextStatusIn, type SessionEvents } from './session-events.js';
 import { SessionLifecycle, type ClientLoss, type LifecycleDeps } from './session-lifecycle.js';
 import type { SessionStatus } from './session-status.js';
 
@@ -242,20 +242,9 @@ export class SessionManager {
   }
 
   /** Resolves once the session shows a QR code, is WORKING, or has stopped or failed (or the deadline passed). */
-  waitUntilSettled(session: Session, timeoutMs: number): Promise<void> {
-    if (SETTLED.has(session.status.status)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.deps.events.off('status', onStatus);
-        resolve();
-      };
-      const onStatus = ({ sessionId, change }: { sessionId: string; change: { to: SessionStatus } }) => {
-        if (sessionId === session.id && SETTLED.has(change.to)) done();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.deps.events.on('status', onStatus);
-    });
+  async waitUntilSettled(session: Session, timeoutMs: number): Promise<void> {
+    if (SETTLED.has(session.status.status)) return;
+    await nextStatusIn(this.deps.events, session.id, SETTLED, AbortSignal.timeout(timeoutMs));
   }
 
   /** Closes every browser and releases every folder; saved states stay as they are so a restart restores them. */
