@@ -98,11 +98,6 @@ export interface AppConfig {
 
 export class ConfigError extends Error {}
 
-/** Flags and environment variables with their defaults, for `--help` and the README. */
-export function describeSettings(): { flag: string; env: string; fallback: string | undefined }[] {
-  return Object.values(SETTINGS).map(({ flag, env, fallback }) => ({ flag: `--${flag}`, env, fallback }));
-}
-
 function parseFlags(argv: readonly string[]): Map<string, string> {
   const known = new Map<string, (typeof SETTINGS)[keyof typeof SETTINGS]>(
     Object.values(SETTINGS).map((setting) => [setting.flag, setting]),

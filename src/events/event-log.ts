@@ -114,10 +114,6 @@ export class SqliteEventLog implements DeliveryQueue {
     return rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
   }
 
-  hasEvent(id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM events WHERE id = ?').get(id) !== undefined;
-  }
-
   /** Recent deliveries, newest first. */
   deliveries(limit: number): DeliveryRecord[] {
     const rows = this.db

@@ -40,10 +40,9 @@ export class SessionChannels {
         allowLinkLocal: this.deps.allowLinkLocal,
         logger: this.deps.logger,
       });
+      // the dispatcher resumes, on construction, deliveries a previous run (or a SIGKILL) left pending
       channel = { log, dispatcher };
       this.channels.set(sessionId, channel);
-      // deliveries left pending by a previous run (or a SIGKILL) go out again
-      dispatcher.resume();
     }
     return channel;
   }
