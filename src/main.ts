@@ -10,7 +10,7 @@ import { SessionManager } from './sessions/session-manager.js';
 import { SessionMaintenance } from './sessions/session-maintenance.js';
 import { restoreSessions } from './sessions/restore.js';
 import { FileSessionStore } from './storage/file-session-store.js';
-import { ProcfsProcessTable } from './browser/process-table.js';
+import { ProcfsProcessTable, isProcessAlive } from './browser/process-table.js';
 import { resolveBrowserExecutable } from './browser/chromium.js';
 import { createWwebjsClientFactory } from './wa/wwebjs-client.js';
 import { createApp } from './http/app.js';
@@ -47,10 +47,7 @@ async function main(): Promise<void> {
   const store = new FileSessionStore(config.sessionsDir, {
     onOwnershipLost: (sessionId, error) =>
       logger.error('lost ownership of a session folder', { session: sessionId, error: describeError(error) }),
-    isProcessAlive: async (pid) => {
-      const info = await processes.get(pid);
-      return info !== undefined && info.state !== 'Z';
-    },
+    isProcessAlive: (pid) => isProcessAlive(processes, pid),
   });
   const clientFactory = createWwebjsClientFactory({
     executablePath: resolveBrowserExecutable({ chromeBin: config.chromeBin, useChrome: config.useChrome }),

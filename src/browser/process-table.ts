@@ -52,6 +52,12 @@ function assertPositivePid(value: number, what: string): void {
   if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${what} must be a positive integer, got ${value}`);
 }
 
+/** A zombie has exited and only waits to be reaped: it counts as gone. */
+export async function isProcessAlive(table: ProcessTable, pid: number): Promise<boolean> {
+  const info = await table.get(pid);
+  return info !== undefined && info.state !== 'Z';
+}
+
 export class ProcfsProcessTable implements ProcessTable {
   private ownPgid: number | undefined;
 

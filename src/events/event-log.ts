@@ -29,6 +29,10 @@ CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (webhook_key, status, 
 CREATE INDEX IF NOT EXISTS deliveries_recent ON deliveries (created_at);
 `;
 
+const DELIVERY_SELECT = `SELECT d.delivery_id, d.webhook_key, d.url, d.status, d.attempts, d.next_attempt_at, d.last_error,
+  d.last_status_code, d.created_at, d.updated_at, e.id AS event_id, e.event AS event
+  FROM deliveries d JOIN events e ON e.seq = d.event_seq`;
+
 const MESSAGE_EVENTS: readonly EventType[] = ['message', 'message.sent'];
 
 interface DeliveryRow {
@@ -60,6 +64,10 @@ export class SqliteEventLog implements DeliveryQueue {
   private readonly db: Database.Database;
   private readonly insertEvent: Database.Statement;
   private readonly insertDelivery: Database.Statement;
+  // the dispatcher runs these once per delivery attempt: prepared once, not per call
+  private readonly selectNextPending: Database.Statement;
+  private readonly updateRetry: Database.Statement;
+  private readonly updateOutcome: Database.Statement;
   private readonly appendTransaction: (envelope: EventEnvelope, chatId: string | null, deliveries: NewDelivery[], now: number) => void;
 
   constructor(file: string) {
@@ -73,6 +81,15 @@ export class SqliteEventLog implements DeliveryQueue {
     this.insertDelivery = this.db.prepare(
       `INSERT INTO deliveries (delivery_id, event_seq, webhook_key, url, status, attempts, next_attempt_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+    );
+    this.selectNextPending = this.db.prepare(
+      `${DELIVERY_SELECT.replace('SELECT', 'SELECT e.envelope AS body,')} WHERE d.webhook_key = ? AND d.status = 'pending' ORDER BY d.event_seq LIMIT 1`,
+    );
+    this.updateRetry = this.db.prepare(
+      `UPDATE deliveries SET attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ?, updated_at = ? WHERE delivery_id = ?`,
+    );
+    this.updateOutcome = this.db.prepare(
+      `UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, last_status_code = ?, updated_at = ? WHERE delivery_id = ?`,
     );
     this.appendTransaction = this.db.transaction((envelope: EventEnvelope, chatId: string | null, deliveries: NewDelivery[], now: number) => {
       const { lastInsertRowid } = this.insertEvent.run(envelope.id, envelope.event, chatId, JSON.stringify(envelope));
@@ -136,9 +153,7 @@ export class SqliteEventLog implements DeliveryQueue {
   }
 
   nextPending(webhookKey: WebhookKey): PendingDelivery | undefined {
-    const row = this.db
-      .prepare(`${DELIVERY_SELECT.replace('SELECT', 'SELECT e.envelope AS body,')} WHERE d.webhook_key = ? AND d.status = 'pending' ORDER BY d.event_seq LIMIT 1`)
-      .get(webhookKey) as (DeliveryRow & { body: string }) | undefined;
+    const row = this.selectNextPending.get(webhookKey) as (DeliveryRow & { body: string }) | undefined;
     return row && { ...toRecord(row), body: row.body };
   }
 
@@ -147,12 +162,7 @@ export class SqliteEventLog implements DeliveryQueue {
   }
 
   markRetry(deliveryId: string, attempts: number, nextAttemptAt: number, error: string, statusCode?: number): void {
-    const now = Date.now();
-    this.db
-      .prepare(
-        `UPDATE deliveries SET attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ?, updated_at = ? WHERE delivery_id = ?`,
-      )
-      .run(attempts, nextAttemptAt, error, statusCode ?? null, now, deliveryId);
+    this.updateRetry.run(attempts, nextAttemptAt, error, statusCode ?? null, Date.now(), deliveryId);
   }
 
   markFailed(deliveryId: string, attempts: number, error: string, statusCode?: number): void {
@@ -169,15 +179,10 @@ export class SqliteEventLog implements DeliveryQueue {
   }
 
   private update(deliveryId: string, status: DeliveryRecord['status'], attempts: number, error: string | null, statusCode: number | null): void {
-    this.db
-      .prepare(`UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, last_status_code = ?, updated_at = ? WHERE delivery_id = ?`)
-      .run(status, attempts, error, statusCode, Date.now(), deliveryId);
+    this.updateOutcome.run(status, attempts, error, statusCode, Date.now(), deliveryId);
   }
 }
 
-const DELIVERY_SELECT = `SELECT d.delivery_id, d.webhook_key, d.url, d.status, d.attempts, d.next_attempt_at, d.last_error,
-  d.last_status_code, d.created_at, d.updated_at, e.id AS event_id, e.event AS event
-  FROM deliveries d JOIN events e ON e.seq = d.event_seq`;
 
 function toRecord(row: DeliveryRow): DeliveryRecord {
   return {

@@ -14,6 +14,7 @@ import {
   isAlive,
   pollUntil,
   processesUnder,
+  signalPid,
   waitForStatus,
   zombiesOf,
   type ApiResponse,
@@ -125,15 +126,6 @@ async function holdsFor(ms: number, check: () => Promise<string | undefined>, in
   }
 }
 
-function signalIfAlive(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
@@ -167,7 +159,7 @@ describe('chaos: crashes, races and leftovers against the real server and Chromi
     server = await startServer();
   });
   after(async () => {
-    if (ghost?.pid !== undefined && ghost.exitCode === null && ghost.signalCode === null) signalIfAlive(ghost.pid, 'SIGKILL');
+    if (ghost?.pid !== undefined && ghost.exitCode === null && ghost.signalCode === null) signalPid(ghost.pid, 'SIGKILL');
     for (const started of servers) await started.cleanup({ keepSessionsDir: true });
     for (const folder of folders) await rm(folder, { recursive: true, force: true });
   });
@@ -224,7 +216,7 @@ describe('chaos: crashes, races and leftovers against the real server and Chromi
     const launches: { pid: number; at: number }[] = [];
     const kill = (pid: number) => {
       killed.add(pid);
-      signalIfAlive(pid, 'SIGKILL');
+      signalPid(pid, 'SIGKILL');
     };
     const firstKillAt = Date.now();
     kill(first.pid);
@@ -383,7 +375,7 @@ describe('chaos: crashes, races and leftovers against the real server and Chromi
 
       // tidy up whatever the outcome: the session if it is still there, then any browser left on the deleted profile (by PID)
       if ((await getSession(server, id)).status === 200) await server.api('DELETE', `/api/v1/sessions/${id}`);
-      for (const info of await browsersOf(server.profileDir(id))) signalIfAlive(info.pid, 'SIGKILL');
+      for (const info of await browsersOf(server.profileDir(id))) signalPid(info.pid, 'SIGKILL');
       await pollUntil(async () => (await browsersOf(server.profileDir(id))).length === 0, { what: `no browser left on ${id}`, timeoutMs: 10_000 });
       await rm(path.join(server.sessionsDir, id), { recursive: true, force: true });
     }
@@ -624,7 +616,7 @@ describe('chaos: crashes, races and leftovers against the real server and Chromi
       let leftovers = 0;
       for (const [id, orphan] of orphans) {
         for (const info of await browsersOf(path.join(sessionsDir, id, `session-${id}`))) {
-          if (orphan.all.includes(info.pid) && signalIfAlive(info.pid, 'SIGKILL')) leftovers += 1;
+          if (orphan.all.includes(info.pid) && signalPid(info.pid, 'SIGKILL')) leftovers += 1;
         }
       }
       t.diagnostic(`chaos 5: ${outcome}${leftovers > 0 ? `; ${leftovers} orphan processes were still alive (killed by the test)` : ''}`);

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProcfsProcessTable, type ProcessInfo } from '../../src/browser/process-table.js';
+import { ProcfsProcessTable, isProcessAlive, type ProcessInfo } from '../../src/browser/process-table.js';
 import { processesForProfile } from '../../src/browser/profile-processes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -132,9 +132,13 @@ export async function processesUnder(folder: string): Promise<ProcessInfo[]> {
 }
 
 /** true while the PID is a live process (a zombie counts as gone). */
-export async function isAlive(pid: number): Promise<boolean> {
-  const info = await processes.get(pid);
-  return info !== undefined && info.state !== 'Z';
+export function isAlive(pid: number): Promise<boolean> {
+  return isProcessAlive(processes, pid);
+}
+
+/** Sends a signal by PID; false when the process is already gone. */
+export function signalPid(pid: number, signal: NodeJS.Signals): boolean {
+  return processes.signal(pid, signal);
 }
 
 /** Zombie (<defunct>) processes whose parent is one of these PIDs. */
