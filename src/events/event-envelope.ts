@@ -33,9 +33,10 @@ let counter = 0;
 
 /** 9 base-36 digits of milliseconds, 4 of a per-millisecond counter, 8 hex of randomness: sorts by creation. */
 export function newEventId(now = Date.now()): string {
-  if (now === lastMs) counter++;
+  // a clock that steps back keeps the last millisecond and counts on: ids never go backwards
+  if (now <= lastMs) counter++;
   else {
-    lastMs = Math.max(now, lastMs);
+    lastMs = now;
     counter = 0;
   }
   return `evt_${lastMs.toString(36).padStart(9, '0')}${counter.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`;

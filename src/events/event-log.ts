@@ -68,6 +68,9 @@ export class SqliteEventLog implements DeliveryQueue {
   private readonly selectNextPending: Database.Statement;
   private readonly updateRetry: Database.Statement;
   private readonly updateOutcome: Database.Statement;
+  // the live stream's catch-up reads these once per page
+  private readonly selectHasEvent: Database.Statement;
+  private readonly selectEventsAfterId: Database.Statement;
   private readonly appendTransaction: (envelope: EventEnvelope, chatId: string | null, deliveries: NewDelivery[], now: number) => void;
 
   constructor(file: string) {
@@ -91,6 +94,13 @@ export class SqliteEventLog implements DeliveryQueue {
     this.updateOutcome = this.db.prepare(
       `UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, last_status_code = ?, updated_at = ? WHERE delivery_id = ?`,
     );
+    this.selectHasEvent = this.db.prepare('SELECT 1 FROM events WHERE id = ?').pluck();
+    // a range scan of the id index; the event types come as one JSON array so the statement is prepared once
+    this.selectEventsAfterId = this.db.prepare(
+      `SELECT envelope FROM events
+       WHERE id > @afterId AND (@events IS NULL OR event IN (SELECT value FROM json_each(@events)))
+       ORDER BY id LIMIT @limit`,
+    );
     this.appendTransaction = this.db.transaction((envelope: EventEnvelope, chatId: string | null, deliveries: NewDelivery[], now: number) => {
       const { lastInsertRowid } = this.insertEvent.run(envelope.id, envelope.event, chatId, JSON.stringify(envelope));
       for (const delivery of deliveries) {
@@ -112,6 +122,25 @@ export class SqliteEventLog implements DeliveryQueue {
         `SELECT envelope FROM events WHERE seq > coalesce((SELECT seq FROM events WHERE id = ?), 0) ORDER BY seq LIMIT ?`,
       )
       .all(afterId ?? null, limit) as { envelope: string }[];
+    return rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
+  }
+
+  /** Whether this log holds the event. */
+  hasEvent(id: string): boolean {
+    return this.selectHasEvent.get(id) !== undefined;
+  }
+
+  /**
+   * Events with an id greater than `afterId` (which need not be in this log), in id order, optionally only of the
+   * given types. Ids sort by creation across every session, so pages of several logs merge by id; within one log
+   * id order is seq order.
+   */
+  eventsAfterId(afterId: string, limit: number, events?: readonly EventType[]): EventEnvelope[] {
+    const rows = this.selectEventsAfterId.all({
+      afterId,
+      events: events && events.length > 0 ? JSON.stringify(events) : null,
+      limit,
+    }) as { envelope: string }[];
     return rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
   }
 

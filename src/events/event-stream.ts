@@ -1,25 +1,63 @@
 import type { ServerResponse } from 'node:http';
+import type { Logger } from '../shared/logger.js';
+import { describeError } from '../shared/errors.js';
 import type { EventEnvelope, EventType } from './event-envelope.js';
+
+/**
+ * What a subscriber missed, read a page at a time, oldest first. Reading is synchronous, and an empty page means
+ * "nothing more right now": the subscriber then joins the live set in the same step, so no event falls between the
+ * two (events are appended to their log before they are published, in one synchronous step).
+ */
+export interface Backlog {
+  nextPage(): EventEnvelope[];
+}
+
+/** What a backlog reads from one session's log (SqliteEventLog). */
+export interface BacklogLog {
+  eventsAfterId(afterId: string, limit: number, events?: readonly EventType[]): EventEnvelope[];
+}
+
+export interface MergedBacklogOptions {
+  /** Exclusive: the last event the client saw. */
+  afterId: string;
+  /** Read again for every page, so a session that appears during the catch-up is not missed. */
+  sessionIds: () => string[];
+  /** undefined for a session that is gone: it is left out. */
+  logOf: (sessionId: string) => BacklogLog | undefined;
+  events?: readonly EventType[];
+  pageSize?: number;
+}
+
+export type SubscribeOutcome = 'live' | 'closed';
 
 interface Subscriber {
   response: ServerResponse;
   session?: string;
   events?: ReadonlySet<EventType>;
+  gone: boolean;
 }
 
 const HEARTBEAT_MS = 15_000;
+export const BACKLOG_PAGE_SIZE = 500;
 
 /** The live stream (Server-Sent Events): each subscriber gets the envelopes it asked for, as they are logged. */
 export class EventStream {
   private readonly subscribers = new Set<Subscriber>();
+  /** Subscribers still being sent their backlog: live publishes skip them (they will read those from the log). */
+  private readonly catchingUp = new Set<Subscriber>();
   private readonly heartbeat: NodeJS.Timeout;
 
-  constructor() {
+  constructor(private readonly logger?: Logger) {
     // comments keep proxies from closing an idle stream
     this.heartbeat = setInterval(() => this.writeAll(': keep-alive\n\n'), HEARTBEAT_MS).unref();
   }
 
-  subscribe(response: ServerResponse, filter: { session?: string; events?: EventType[] }, backlog: EventEnvelope[] = []): void {
+  /**
+   * Starts the stream. With a backlog, its pages are sent first (waiting for 'drain' when the client is slow), then
+   * the subscriber goes live. Resolves 'live' once it is, or 'closed' if the client left (or the backlog could not
+   * be read) before that; never rejects.
+   */
+  subscribe(response: ServerResponse, filter: { session?: string; events?: EventType[] }, backlog?: Backlog): Promise<SubscribeOutcome> {
     response.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
@@ -31,10 +69,19 @@ export class EventStream {
       response,
       session: filter.session,
       events: filter.events && filter.events.length > 0 ? new Set(filter.events) : undefined,
+      gone: false,
     };
-    for (const envelope of backlog) if (matches(subscriber, envelope)) response.write(format(envelope));
-    this.subscribers.add(subscriber);
-    response.on('close', () => this.subscribers.delete(subscriber));
+    response.on('close', () => {
+      subscriber.gone = true;
+      this.subscribers.delete(subscriber);
+      this.catchingUp.delete(subscriber);
+    });
+    if (!backlog) {
+      this.subscribers.add(subscriber);
+      return Promise.resolve('live');
+    }
+    this.catchingUp.add(subscriber);
+    return this.catchUp(subscriber, backlog);
   }
 
   publish(envelope: EventEnvelope): void {
@@ -42,19 +89,130 @@ export class EventStream {
     for (const subscriber of this.subscribers) if (matches(subscriber, envelope)) subscriber.response.write(frame);
   }
 
+  /** Live subscribers (not those still catching up). */
   get size(): number {
     return this.subscribers.size;
   }
 
   close(): void {
     clearInterval(this.heartbeat);
-    for (const subscriber of this.subscribers) subscriber.response.end();
+    for (const subscriber of [...this.subscribers, ...this.catchingUp]) {
+      subscriber.gone = true;
+      subscriber.response.end();
+    }
     this.subscribers.clear();
+    this.catchingUp.clear();
+  }
+
+  private async catchUp(subscriber: Subscriber, backlog: Backlog): Promise<SubscribeOutcome> {
+    const { response } = subscriber;
+    for (;;) {
+      if (subscriber.gone || response.destroyed) return 'closed';
+      let page: EventEnvelope[];
+      try {
+        page = backlog.nextPage();
+      } catch (error) {
+        // the client reconnects with its Last-Event-ID and resumes from there
+        this.logger?.error('could not read the live stream backlog', { session: subscriber.session, error: describeError(error) });
+        this.catchingUp.delete(subscriber);
+        subscriber.gone = true;
+        response.end();
+        return 'closed';
+      }
+      if (page.length === 0) {
+        // no await between the empty read and joining: nothing can be appended and published in between
+        this.catchingUp.delete(subscriber);
+        this.subscribers.add(subscriber);
+        return 'live';
+      }
+      let writable = true;
+      for (const envelope of page) {
+        if (matches(subscriber, envelope)) writable = response.write(format(envelope)) && writable;
+      }
+      // a slow client holds up its own catch-up, not the server's memory; otherwise let other work run between pages
+      await (writable ? nextTurn() : drainedOrClosed(response));
+    }
   }
 
   private writeAll(text: string): void {
     for (const subscriber of this.subscribers) subscriber.response.write(text);
   }
+}
+
+/**
+ * A k-way merge by id of several sessions' logs after one id: ids sort by creation across sessions, so "after X"
+ * means every session's events with a larger id. Each session keeps a page of read-ahead; a session whose
+ * read-ahead runs out is read again before another of its events could be passed over.
+ */
+export function mergedBacklog(options: MergedBacklogOptions): Backlog {
+  const pageSize = options.pageSize ?? BACKLOG_PAGE_SIZE;
+  interface Cursor {
+    buffer: EventEnvelope[];
+    next: number;
+    /** The last id read from this log. */
+    readUpTo: string;
+    /** The last read filled a page: the log may hold more. */
+    full: boolean;
+  }
+  const cursors = new Map<string, Cursor>();
+  let lastSent = options.afterId;
+
+  /** false when the session's log is gone. */
+  const refill = (sessionId: string, cursor: Cursor): boolean => {
+    const log = options.logOf(sessionId);
+    if (!log) return false;
+    cursor.buffer = log.eventsAfterId(cursor.readUpTo, pageSize, options.events);
+    cursor.next = 0;
+    cursor.full = cursor.buffer.length === pageSize;
+    if (cursor.buffer.length > 0) cursor.readUpTo = cursor.buffer[cursor.buffer.length - 1]!.id;
+    return true;
+  };
+
+  return {
+    nextPage(): EventEnvelope[] {
+      const active = new Set(options.sessionIds());
+      for (const sessionId of cursors.keys()) if (!active.has(sessionId)) cursors.delete(sessionId);
+      for (const sessionId of active) {
+        let cursor = cursors.get(sessionId);
+        // a session new since the last page only has events created after everything sent so far
+        if (!cursor) cursors.set(sessionId, (cursor = { buffer: [], next: 0, readUpTo: lastSent, full: false }));
+        // an exhausted log may have grown since the last page
+        if (cursor.next >= cursor.buffer.length && !refill(sessionId, cursor)) cursors.delete(sessionId);
+      }
+      const page: EventEnvelope[] = [];
+      while (page.length < pageSize) {
+        let smallest: [string, Cursor] | undefined;
+        for (const entry of cursors) {
+          const cursor = entry[1];
+          if (cursor.next >= cursor.buffer.length) continue;
+          if (!smallest || cursor.buffer[cursor.next]!.id < smallest[1].buffer[smallest[1].next]!.id) smallest = entry;
+        }
+        if (!smallest) break;
+        const [sessionId, cursor] = smallest;
+        const envelope = cursor.buffer[cursor.next++]!;
+        page.push(envelope);
+        lastSent = envelope.id;
+        if (cursor.next >= cursor.buffer.length && cursor.full && !refill(sessionId, cursor)) cursors.delete(sessionId);
+      }
+      return page;
+    },
+  };
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function drainedOrClosed(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
 
 function matches(subscriber: Subscriber, envelope: EventEnvelope): boolean {

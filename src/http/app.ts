@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { SessionNotFoundError } from '../shared/errors.js';
 import { rateLimit } from 'express-rate-limit';
 import swaggerUi from 'swagger-ui-express';
 import type { Logger } from '../shared/logger.js';
@@ -58,7 +59,17 @@ export function createApp(deps: AppDeps): Express {
   const api = express.Router();
   api.use(limiter);
   // the live stream checks the key itself: browsers' EventSource can only send it as a query parameter
-  api.use(streamRouter(deps.manager, deps.channels, deps.stream, deps.apiKey));
+  api.use(
+    streamRouter({
+      stream: deps.stream,
+      logOf: (sessionId) => {
+        if (!deps.manager.isActive(sessionId)) throw new SessionNotFoundError(sessionId);
+        return deps.channels.get(sessionId).log;
+      },
+      activeSessionIds: () => deps.manager.all().map((session) => session.id).filter((id) => deps.manager.isActive(id)),
+      apiKey: deps.apiKey,
+    }),
+  );
   api.use(...guarded.slice(1));
   api.use(sessionsRouter(deps.manager));
   api.use(messagesRouter(deps.manager, deps.channels));

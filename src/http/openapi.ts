@@ -91,7 +91,7 @@ const OPERATIONS: Operation[] = [
   { method: 'post', path: idPath('/webhooks/deliveries/{deliveryId}/retry'), summary: 'Deliver again (fresh attempt count, due now)', tag: 'events',
     ok: { status: 202, schema: DeliverySchema, description: 'Queued' }, errors: [400, 401, 404] },
   { method: 'get', path: '/api/v1/events/stream', summary: 'Live Server-Sent Events of every envelope; key as x-api-key or ?apiKey=', tag: 'events',
-    query: z.object({ session: z.string().optional(), events: z.string().optional().openapi({ description: 'Comma-separated event types' }), after: z.string().optional().openapi({ description: 'With session: send events after this id first' }), apiKey: z.string().optional() }),
+    query: z.object({ session: z.string().optional(), events: z.string().optional().openapi({ description: 'Comma-separated event types' }), after: z.string().optional().openapi({ description: 'Resume after this event id (the Last-Event-ID header, which a reconnecting EventSource sends, means the same and wins): every event after it first, of the session or of all sessions in id order, then live; 400 if no log knows the id' }), apiKey: z.string().optional() }),
     ok: { status: 200, description: 'text/event-stream: id, event and data (the envelope as JSON) per event', contentType: 'text/event-stream' }, errors: [400, 401, 404] },
   { method: 'post', path: idPath('/sandbox/scan'), summary: 'Sandbox: the phone scans the QR code', tag: 'sandbox', body: SandboxScanSchema,
     ok: { status: 200, schema: z.object({ account: z.object({ phone: z.string(), pushName: z.string() }) }), description: 'Linked' }, errors: [400, 401, 404, 409] },

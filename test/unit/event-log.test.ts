@@ -84,3 +84,11 @@ test('deliveries queue per webhook in event order and survive reopening the file
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('event ids never go backwards, even when the clock steps back', () => {
+  const first = newEventId(1_900_000_000_000);
+  const afterStepBack = newEventId(1_899_999_999_000);
+  const later = newEventId(1_900_000_000_500);
+  assert.ok(first < afterStepBack, `${first} < ${afterStepBack}`);
+  assert.ok(afterStepBack < later, `${afterStepBack} < ${later}`);
+});

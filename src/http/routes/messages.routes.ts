@@ -3,6 +3,7 @@ import type { SessionManager } from '../../sessions/session-manager.js';
 import type { SessionChannels } from '../../events/session-channels.js';
 import { EventsQuerySchema, HistoryQuerySchema, SendTextSchema } from '../api-schemas.js';
 import { parseInput } from '../middleware/validate.js';
+import { InvalidInputError } from '../../shared/errors.js';
 import { sessionIdOf } from './sessions.routes.js';
 
 export function messagesRouter(manager: SessionManager, channels: SessionChannels): Router {
@@ -28,7 +29,11 @@ export function messagesRouter(manager: SessionManager, channels: SessionChannel
   router.get('/sessions/:id/events', (request, response) => {
     const session = manager.get(sessionIdOf(request.params));
     const { after, limit } = parseInput(EventsQuerySchema, request.query, 'query');
-    response.json({ id: session.id, events: channels.get(session.id).log.eventsAfter(after, limit) });
+    const log = channels.get(session.id).log;
+    if (after !== undefined && !log.hasEvent(after)) {
+      throw new InvalidInputError(`Unknown event id '${after}' in session '${session.id}'; omit after to read from the start`);
+    }
+    response.json({ id: session.id, events: log.eventsAfter(after, limit) });
   });
 
   return router;
