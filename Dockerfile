@@ -1,5 +1,6 @@
 FROM node:20-bookworm-slim
-ENV PUPPETEER_SKIP_DOWNLOAD=1 NODE_ENV=production
+# HOST=0.0.0.0 so that the port can be published: wamux then refuses to start without API_KEY
+ENV PUPPETEER_SKIP_DOWNLOAD=1 NODE_ENV=production HOST=0.0.0.0
 RUN apt-get update \
  && apt-get install -y --no-install-recommends chromium tini python3 make g++ \
  && rm -rf /var/lib/apt/lists/*

@@ -9,6 +9,7 @@ import { SessionEvents } from './sessions/session-events.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { SessionMaintenance } from './sessions/session-maintenance.js';
 import { restoreSessions } from './sessions/restore.js';
+import { bootSessions } from './boot.js';
 import { FileSessionStore } from './storage/file-session-store.js';
 import { ProcfsProcessTable, isProcessAlive } from './browser/process-table.js';
 import { resolveBrowserExecutable } from './browser/chromium.js';
@@ -18,6 +19,7 @@ import { EventPipeline } from './events/event-pipeline.js';
 import { EventStream } from './events/event-stream.js';
 import { SessionChannels } from './events/session-channels.js';
 import { collectTargets } from './events/webhook-targets.js';
+import { checkWebhookTarget, createWebhookPolicy } from './events/webhooks/webhook-url.js';
 import type { WebhookKey, WebhookTarget } from './events/webhooks/webhook-types.js';
 
 const require = createRequire(import.meta.url);
@@ -38,7 +40,10 @@ function readConfig(): AppConfig {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(
+    config.logLevel,
+    [config.apiKey, config.webhookSecret].filter((secret): secret is string => secret !== undefined),
+  );
   keepAliveOnStrayErrors(logger);
 
   const sandbox = await SandboxHub.create({ logger });
@@ -66,6 +71,7 @@ async function main(): Promise<void> {
     now: () => Date.now(),
     settings: {
       serverChromiumArgs: config.chromiumArgs,
+      flagPolicy: { extraAllowed: config.allowChromiumFlags },
       stopDeadlineMs: config.stopDeadlineMs,
       stableAfterMs: config.restartCooldownMs,
     },
@@ -84,11 +90,14 @@ async function main(): Promise<void> {
       await sandbox.remove(sessionId);
     },
   });
+  const webhookPolicy = createWebhookPolicy({ allowHosts: config.webhookAllowHosts, allowLinkLocal: config.webhookAllowLinkLocal });
+  if (config.webhookHost) await refuseAtStartUnless(checkWebhookTarget(config.webhookHost, webhookPolicy), 'WEBHOOK_HOST (--webhook-host)');
   const globalWebhooks: WebhookTarget[] = config.webhookHost ? [{ url: config.webhookHost, secret: config.webhookSecret }] : [];
   const targetsOf = (sessionId: string) =>
     manager.has(sessionId) ? collectTargets(globalWebhooks, manager.get(sessionId).config) : new Map<WebhookKey, WebhookTarget>();
   const channels = new SessionChannels({
     folderOf: (sessionId) => store.profileParent(sessionId),
+    isActive: (sessionId) => manager.isActive(sessionId),
     targetsOf,
     policy: {
       maxAttempts: config.webhookMaxAttempts,
@@ -96,10 +105,10 @@ async function main(): Promise<void> {
       maxDelayMs: config.webhookMaxDelayMs,
       timeoutMs: config.webhookTimeoutMs,
     },
-    allowLinkLocal: config.webhookAllowLinkLocal,
+    outboundPolicy: webhookPolicy,
     logger,
   });
-  const stream = new EventStream();
+  const stream = new EventStream(logger);
   new EventPipeline({
     sessionEvents: events,
     channels,
@@ -109,24 +118,20 @@ async function main(): Promise<void> {
     isLoaded: (sessionId) => manager.isActive(sessionId),
   }).start();
 
-  const { loaded, skipped } = await manager.loadSaved();
-  for (const { sessionId, reason } of skipped) logger.warn('session not loaded', { session: sessionId, reason });
   const maintenance = new SessionMaintenance(manager, { store, processes, hostname: os.hostname(), logger, now: () => Date.now() });
-  // browsers a killed wamux left behind (found through each profile's SingletonLock) go before anything starts
-  await maintenance.sweepOrphans();
-  // deliveries a previous run left pending resume now, whether or not their session starts
-  for (const sessionId of loaded) channels.get(sessionId);
+  const { loaded, restore } = await bootSessions({ manager, channels, maintenance, logger });
 
   const app = createApp({
     manager,
     maintenance,
     channels,
     stream,
-    allowLinkLocalWebhooks: config.webhookAllowLinkLocal,
+    webhookPolicy,
     sandbox,
     logger,
     apiKey: config.apiKey,
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
+    trustProxy: config.trustProxy,
     info: { version: VERSION, whatsappWebJs: WWEBJS_VERSION, startedAt: Date.now() },
   });
   const server = app.listen(config.port, config.host);
@@ -137,7 +142,13 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info('wamux listening', { url: `http://${config.host}:${port}`, sessions: loaded.length, sandbox: config.sandbox });
-  if (!config.apiKey) logger.warn('API_KEY is not set: the API is open to anyone who can reach this port');
+  if (!config.apiKey && config.insecureNoApiKey) {
+    logger.warn('INSECURE: no API_KEY and --insecure-no-api-key: anyone who can reach this address can read and send messages', {
+      host: config.host,
+    });
+  } else if (!config.apiKey) {
+    logger.warn('API_KEY is not set: the API answers this machine only (loopback); set API_KEY to listen wider');
+  }
 
   handleShutdown(server, logger, async () => {
     stream.close();
@@ -146,7 +157,17 @@ async function main(): Promise<void> {
     await sandbox.close();
   });
   if (config.recoverSessions) {
-    await restoreSessions(manager, await manager.wantedRunning(), config.restoreConcurrency);
+    await restoreSessions(manager, restore, config.restoreConcurrency);
+  }
+}
+
+/** A setting that fails its check stops start-up with the reason, as an invalid setting does (exit 2). */
+async function refuseAtStartUnless(check: Promise<unknown>, setting: string): Promise<void> {
+  try {
+    await check;
+  } catch (error) {
+    process.stderr.write(`wamux: Invalid setting ${setting}: ${describeError(error)}\n`);
+    process.exit(2);
   }
 }
 

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { z, describeZodError } from '../shared/zod.js';
 import { LOG_LEVELS, type LogLevel } from '../shared/logger.js';
+import { describeRefusedFlags, parseAllowedFlagNames, refusedFlags } from '../browser/chromium-flags.js';
+import { isLoopbackHost, parseTrustProxy, type TrustProxySetting } from './network-settings.js';
+import { parseAllowHosts, type AllowEntry } from '../net/outbound-policy.js';
 
 /** One row per setting: its CLI flag, its environment variable, and how to read it. */
 const booleanFromText = z
@@ -15,7 +18,10 @@ const integer = (min: number, max: number) =>
 
 const SETTINGS = {
   port: { flag: 'port', env: 'PORT', schema: integer(0, 65535), fallback: '8080' },
-  host: { flag: 'host', env: 'HOST', schema: z.string().min(1), fallback: '0.0.0.0' },
+  // loopback without an API key, all interfaces with one (resolved in loadConfig)
+  host: { flag: 'host', env: 'HOST', schema: z.string().min(1), fallback: undefined },
+  insecureNoApiKey: { flag: 'insecure-no-api-key', env: 'INSECURE_NO_API_KEY', schema: booleanFromText, fallback: 'false' },
+  trustProxy: { flag: 'trust-proxy', env: 'TRUST_PROXY', schema: z.string().min(1), fallback: 'false' },
   maxSessions: { flag: 'max-sessions', env: 'MAX_SESSIONS', schema: integer(1, 10000), fallback: '10' },
   sessionsDir: { flag: 'sessions-dir', env: 'SESSIONS_DIR', schema: z.string().min(1), fallback: './sessions' },
   useChrome: { flag: 'use-chrome', env: 'USE_CHROME', schema: booleanFromText, fallback: 'false' },
@@ -28,15 +34,22 @@ const SETTINGS = {
   sandbox: { flag: 'sandbox', env: 'SANDBOX', schema: booleanFromText, fallback: 'false' },
   chromeBin: { flag: 'chrome-bin', env: 'CHROME_BIN', schema: z.string().min(1), fallback: undefined },
   chromiumArgs: { flag: 'chromium-args', env: 'CHROMIUM_ARGS', schema: z.string(), fallback: '' },
-  apiKey: { flag: 'api-key', env: 'API_KEY', schema: z.string().min(8, 'must be at least 8 characters'), fallback: undefined },
+  allowChromiumFlags: { flag: 'allow-chromium-flags', env: 'ALLOW_CHROMIUM_FLAGS', schema: z.string(), fallback: '' },
+  apiKey: {
+    flag: 'api-key',
+    env: 'API_KEY',
+    schema: z.string().min(8, 'must be at least 8 characters'),
+    fallback: undefined,
+    secret: true,
+  },
   recoverSessions: { flag: 'recover-sessions', env: 'RECOVER_SESSIONS', schema: booleanFromText, fallback: 'true' },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS), fallback: 'info' },
-  rateLimitMax: { flag: 'rate-limit-max', env: 'RATE_LIMIT_MAX', schema: integer(1, 1_000_000), fallback: '1000' },
+  rateLimitMax: { flag: 'rate-limit-max', env: 'RATE_LIMIT_MAX', schema: integer(1, 10_000_000), fallback: '1000' },
   rateLimitWindowMs: {
     flag: 'rate-limit-window-ms',
     env: 'RATE_LIMIT_WINDOW_MS',
     schema: integer(1000, 86_400_000),
-    fallback: '60000',
+    fallback: '10000',
   },
   maxRestartAttempts: {
     flag: 'max-restart-attempts',
@@ -48,7 +61,13 @@ const SETTINGS = {
   restartCooldownMs: { flag: 'restart-cooldown-ms', env: 'RESTART_COOLDOWN_MS', schema: integer(0, 3_600_000), fallback: '30000' },
   restoreConcurrency: { flag: 'restore-concurrency', env: 'RESTORE_CONCURRENCY', schema: integer(1, 64), fallback: '2' },
   stopDeadlineMs: { flag: 'stop-deadline-ms', env: 'STOP_DEADLINE_MS', schema: integer(500, 120_000), fallback: '10000' },
-  webhookSecret: { flag: 'webhook-secret', env: 'WEBHOOK_SECRET', schema: z.string().min(8, 'must be at least 8 characters'), fallback: undefined },
+  webhookSecret: {
+    flag: 'webhook-secret',
+    env: 'WEBHOOK_SECRET',
+    schema: z.string().min(8, 'must be at least 8 characters'),
+    fallback: undefined,
+    secret: true,
+  },
   webhookMaxAttempts: { flag: 'webhook-max-attempts', env: 'WEBHOOK_MAX_ATTEMPTS', schema: integer(1, 100), fallback: '13' },
   webhookBaseDelayMs: { flag: 'webhook-base-delay-ms', env: 'WEBHOOK_BASE_DELAY_MS', schema: integer(10, 3_600_000), fallback: '1000' },
   webhookMaxDelayMs: { flag: 'webhook-max-delay-ms', env: 'WEBHOOK_MAX_DELAY_MS', schema: integer(10, 86_400_000), fallback: '300000' },
@@ -59,13 +78,23 @@ const SETTINGS = {
     schema: booleanFromText,
     fallback: 'false',
   },
+  webhookAllowHosts: { flag: 'webhook-allow-hosts', env: 'WEBHOOK_ALLOW_HOSTS', schema: z.string(), fallback: '' },
   webVersionCache: {
     flag: 'web-version-cache',
     env: 'WEB_VERSION_CACHE',
     schema: z.enum(['none', 'local']),
     fallback: 'none',
   },
-} as const;
+} as const satisfies Record<string, Setting>;
+
+interface Setting {
+  flag: string;
+  env: string;
+  schema: z.ZodType;
+  fallback: string | undefined;
+  /** Never echoed in an error message. */
+  secret?: boolean;
+}
 
 export interface AppConfig {
   readonly port: number;
@@ -77,7 +106,11 @@ export interface AppConfig {
   readonly sandbox: boolean;
   readonly chromeBin?: string;
   readonly chromiumArgs: readonly string[];
+  /** Chromium switch names the operator allowed beyond the harmless ones. */
+  readonly allowChromiumFlags: ReadonlySet<string>;
   readonly apiKey?: string;
+  readonly insecureNoApiKey: boolean;
+  readonly trustProxy: TrustProxySetting;
   readonly recoverSessions: boolean;
   readonly logLevel: LogLevel;
   readonly rateLimitMax: number;
@@ -89,6 +122,8 @@ export interface AppConfig {
   readonly webhookMaxDelayMs: number;
   readonly webhookTimeoutMs: number;
   readonly webhookAllowLinkLocal: boolean;
+  /** --webhook-allow-hosts: host names, IPs and CIDRs webhooks may reach although loopback or private. */
+  readonly webhookAllowHosts: readonly AllowEntry[];
   readonly maxRestartAttempts: number;
   readonly restartResetMs: number;
   readonly restartCooldownMs: number;
@@ -99,7 +134,7 @@ export interface AppConfig {
 export class ConfigError extends Error {}
 
 function parseFlags(argv: readonly string[]): Map<string, string> {
-  const known = new Map<string, (typeof SETTINGS)[keyof typeof SETTINGS]>(
+  const known = new Map<string, Setting>(
     Object.values(SETTINGS).map((setting) => [setting.flag, setting]),
   );
   const values = new Map<string, string>();
@@ -125,17 +160,22 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): AppConfig {
   const flags = parseFlags(argv);
   const result: Record<string, unknown> = {};
-  for (const [name, setting] of Object.entries(SETTINGS)) {
+  for (const [name, setting] of Object.entries(SETTINGS) as [string, Setting][]) {
     const raw = flags.get(setting.flag) ?? nonEmpty(env[setting.env]) ?? setting.fallback;
     if (raw === undefined) continue;
     const parsed = setting.schema.safeParse(raw);
     if (!parsed.success) {
-      throw new ConfigError(`Invalid setting ${setting.env} (--${setting.flag}) = '${raw}': ${describeZodError(parsed.error)}`);
+      const shown = setting.secret ? '' : ` = '${raw}'`;
+      throw new ConfigError(`Invalid setting ${setting.env} (--${setting.flag})${shown}: ${describeZodError(parsed.error)}`);
     }
     result[name] = parsed.data;
   }
   result.sessionsDir = path.resolve(String(result.sessionsDir));
-  result.chromiumArgs = splitChromiumArgs(String(result.chromiumArgs ?? ''));
+  result.allowChromiumFlags = readAllowedFlags(String(result.allowChromiumFlags));
+  result.chromiumArgs = readChromiumArgs(String(result.chromiumArgs ?? ''), result.allowChromiumFlags as Set<string>);
+  result.trustProxy = readTrustProxy(String(result.trustProxy));
+  result.webhookAllowHosts = readAllowHosts(String(result.webhookAllowHosts));
+  result.host = resolveHost(result.host as string | undefined, result.apiKey !== undefined, result.insecureNoApiKey === true);
   // every key of AppConfig was parsed by its own schema above
   return Object.freeze(result) as unknown as AppConfig;
 }
@@ -144,9 +184,63 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function splitChromiumArgs(text: string): string[] {
-  const args = text.split(/\s+/).filter(Boolean);
+/** Without an API key the server listens on loopback; anything wider needs the key or an explicit, loud override. */
+function resolveHost(host: string | undefined, hasApiKey: boolean, insecureNoApiKey: boolean): string {
+  if (host === undefined) return hasApiKey ? '0.0.0.0' : '127.0.0.1';
+  if (!hasApiKey && !insecureNoApiKey && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      `Refusing to listen on ${host} without an API key: anyone who reaches it could read and send WhatsApp messages. ` +
+        'Set API_KEY (--api-key), listen on 127.0.0.1, or pass --insecure-no-api-key to run an open API on purpose',
+    );
+  }
+  return host;
+}
+
+function readAllowedFlags(text: string): Set<string> {
+  try {
+    return parseAllowedFlagNames(text);
+  } catch (error) {
+    throw new ConfigError(`Invalid setting ALLOW_CHROMIUM_FLAGS (--allow-chromium-flags): ${(error as Error).message}`);
+  }
+}
+
+function readAllowHosts(text: string): AllowEntry[] {
+  try {
+    return parseAllowHosts(text);
+  } catch (error) {
+    throw new ConfigError(`Invalid setting WEBHOOK_ALLOW_HOSTS (--webhook-allow-hosts): ${(error as Error).message}`);
+  }
+}
+
+function readTrustProxy(text: string): TrustProxySetting {
+  try {
+    return parseTrustProxy(text);
+  } catch (error) {
+    throw new ConfigError(`Invalid setting TRUST_PROXY (--trust-proxy): ${(error as Error).message}`);
+  }
+}
+
+/** CHROMIUM_ARGS: a JSON array of flags (values may hold spaces), or flags separated by white space. */
+function readChromiumArgs(text: string, extraAllowed: ReadonlySet<string>): string[] {
+  const args = splitChromiumArgs(text);
   const bad = args.find((arg) => !arg.startsWith('--'));
-  if (bad) throw new ConfigError(`Invalid setting CHROMIUM_ARGS: '${bad}' is not a --flag`);
+  if (bad !== undefined) throw new ConfigError(`Invalid setting CHROMIUM_ARGS: '${bad.slice(0, 60)}' is not a --flag`);
+  const refused = refusedFlags(args, { extraAllowed });
+  if (refused.length > 0) throw new ConfigError(`Invalid setting CHROMIUM_ARGS: ${describeRefusedFlags(refused)}`);
   return args;
+}
+
+function splitChromiumArgs(text: string): string[] {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('[')) return trimmed.split(/\s+/).filter(Boolean);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch {
+    throw new ConfigError('Invalid setting CHROMIUM_ARGS: it starts with [ but is not a JSON array');
+  }
+  if (!Array.isArray(parsed) || !parsed.every((arg): arg is string => typeof arg === 'string')) {
+    throw new ConfigError('Invalid setting CHROMIUM_ARGS: the JSON array must hold only strings');
+  }
+  return parsed;
 }

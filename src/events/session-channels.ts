@@ -1,6 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../shared/logger.js';
+import type { OutboundPolicy } from '../net/outbound-policy.js';
+import { ConflictError, SessionNotFoundError, describeError } from '../shared/errors.js';
 import { SqliteEventLog } from './event-log.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import type { RetryPolicy, WebhookKey, WebhookTarget } from './webhooks/webhook-types.js';
@@ -13,9 +15,11 @@ export interface SessionChannel {
 export interface SessionChannelsDeps {
   /** The session's own folder: its log lives (and dies) with it. */
   folderOf: (sessionId: string) => string;
+  /** Loaded and not being deleted: only such a session's log may be opened (opening creates the file). */
+  isActive: (sessionId: string) => boolean;
   targetsOf: (sessionId: string) => Map<WebhookKey, WebhookTarget>;
   policy: RetryPolicy;
-  allowLinkLocal: boolean;
+  outboundPolicy: OutboundPolicy;
   logger: Logger;
 }
 
@@ -27,17 +31,17 @@ export class SessionChannels {
 
   constructor(private readonly deps: SessionChannelsDeps) {}
 
+  /** The session's channel, opened on first use; SessionNotFoundError for a session that is gone or going. */
   get(sessionId: string): SessionChannel {
+    if (!this.deps.isActive(sessionId)) throw new SessionNotFoundError(sessionId);
     let channel = this.channels.get(sessionId);
     if (!channel) {
-      const folder = this.deps.folderOf(sessionId);
-      mkdirSync(folder, { recursive: true });
-      const log = new SqliteEventLog(path.join(folder, EVENT_LOG_FILE));
+      const log = openLog(sessionId, path.join(this.deps.folderOf(sessionId), EVENT_LOG_FILE));
       const dispatcher = new WebhookDispatcher(sessionId, {
         queue: log,
         targets: () => this.deps.targetsOf(sessionId),
         policy: this.deps.policy,
-        allowLinkLocal: this.deps.allowLinkLocal,
+        outboundPolicy: this.deps.outboundPolicy,
         logger: this.deps.logger,
       });
       // the dispatcher resumes, on construction, deliveries a previous run (or a SIGKILL) left pending
@@ -56,7 +60,37 @@ export class SessionChannels {
     channel.log.close();
   }
 
+  /** Whether the session's log is open (a read or an event opened it). */
+  isOpen(sessionId: string): boolean {
+    return this.channels.has(sessionId);
+  }
+
   async closeAll(): Promise<void> {
     await Promise.all([...this.channels.keys()].map((sessionId) => this.close(sessionId)));
   }
+}
+
+function openLog(sessionId: string, file: string): SqliteEventLog {
+  try {
+    return new SqliteEventLog(privateFile(file));
+  } catch (error) {
+    throw new ConflictError('EVENT_LOG_UNREADABLE', `The event log of session '${sessionId}' cannot be opened: ${describeError(error)}`);
+  }
+}
+
+/**
+ * The log holds every message body: it is created readable by the server's user only (SQLite gives its -wal and
+ * -shm files the mode of the database), and a log made by an older version is narrowed to that too. The session's
+ * folder must exist: opening never re-creates the folder of a deleted session.
+ */
+function privateFile(file: string): string {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const part of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(part, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return file;
 }

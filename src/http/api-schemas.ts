@@ -44,6 +44,7 @@ export const SessionSchema = z
     me: MeSchema.optional(),
     createdAt: z.string(),
     browserPid: z.number().int().optional(),
+    restartAt: z.string().optional().openapi({ format: 'date-time', description: 'While CRASHED: when the session restarts' }),
     config: z.record(z.string(), z.unknown()).openapi({ description: 'The session config; secrets are never returned' }),
     history: z.array(StatusChangeSchema),
     qr: z.string().optional().openapi({ description: 'Present when the session is showing a QR code' }),
@@ -56,6 +57,7 @@ export const SessionStatusSchema = z
     status: z.enum(SESSION_STATUSES),
     reason: z.string().optional(),
     me: MeSchema.optional(),
+    restartAt: z.string().optional().openapi({ format: 'date-time', description: 'While CRASHED: when the session restarts' }),
     history: z.array(StatusChangeSchema),
   })
   .openapi('SessionStatus');
@@ -67,11 +69,21 @@ export const QrSchema = z
   })
   .openapi('Qr');
 
-const chatIdPattern = /^\d{5,20}(@(c\.us|g\.us))?$|^\d{5,40}-\d{5,20}@g\.us$/;
+/**
+ * Every id form whatsapp-web.js addresses a chat by: a phone number (digits, + allowed), `<digits>@c.us` (a contact
+ * by phone), `<digits>@lid` (a contact by linked id, how WhatsApp now reports many senders), `<digits>@g.us` and
+ * the older `<digits>-<digits>@g.us` (groups), `<digits>@newsletter` (channels), `<digits>@broadcast` and
+ * `status@broadcast`. A message's `from` as wamux reported it can always be replied to.
+ */
+const chatIdPattern =
+  /^\+?\d{5,20}$|^\d{5,20}@(c\.us|lid)$|^\d{5,40}(-\d{5,20})?@g\.us$|^\d{5,40}@(newsletter|broadcast)$|^status@broadcast$/;
 export const ChatIdSchema = z
   .string()
-  .regex(chatIdPattern, 'must be a phone number in international format (digits only) or a WhatsApp id like 15550001111@c.us')
-  .transform((chatId) => (chatId.includes('@') ? chatId : `${chatId}@c.us`))
+  .regex(
+    chatIdPattern,
+    'must be a phone number in international format (digits only) or a WhatsApp id like 15550001111@c.us, 123456789012345@lid or 120363000000000000@g.us',
+  )
+  .transform((chatId) => (chatId.includes('@') ? chatId : `${chatId.replace(/^\+/, '')}@c.us`))
   .openapi({ example: '15550009999@c.us' });
 
 export const SendTextSchema = z
@@ -110,7 +122,7 @@ export const SandboxScanSchema = z
 
 export const SandboxIncomingSchema = z
   .object({
-    from: z.string().regex(/^\d{6,15}(@c\.us)?$/, 'must be a phone number (digits) or <digits>@c.us'),
+    from: z.string().regex(/^\d{6,15}(@(c\.us|lid))?$/, 'must be a phone number (digits), <digits>@c.us or <digits>@lid'),
     body: z.string().min(1).max(65_536),
   })
   .strict()
@@ -135,19 +147,23 @@ export const InfoSchema = z
 
 const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
 
+const TERMINATE_MODE_TEXT = 'delete: sessions and their data are removed; stop: browsers closed, logins kept';
+
+/** The body must say what to do: an empty POST is a 400, never "delete everything that is not WORKING". */
 export const TerminateInactiveSchema = z
   .object({
     idleMinutes: z.number().min(0).max(525_600).optional().openapi({ description: 'Also terminate WORKING sessions idle this long' }),
-    mode: z.enum(['delete', 'stop']).default('delete').openapi({ description: 'delete: data removed; stop: browser closed, login kept' }),
-    dryRun: z.boolean().default(false),
+    mode: z.enum(['delete', 'stop'], { message: "is required: 'delete' or 'stop'" }).openapi({ description: TERMINATE_MODE_TEXT }),
+    dryRun: z.boolean().default(false).openapi({ description: 'Only report what would be terminated' }),
   })
   .strict()
   .openapi('TerminateInactive');
 
+/** The legacy GET only reports unless dryRun=false is given explicitly: a GET is something any web page can trigger. */
 export const TerminateInactiveQuerySchema = z.object({
   idleMinutes: z.coerce.number().min(0).max(525_600).optional(),
-  mode: z.enum(['delete', 'stop']).default('delete'),
-  dryRun: booleanQuery.default(false),
+  mode: z.enum(['delete', 'stop']).default('delete').openapi({ description: TERMINATE_MODE_TEXT }),
+  dryRun: booleanQuery.default(true).openapi({ description: 'Only report (default); dryRun=false terminates' }),
 });
 
 export const TerminateInactiveReportSchema = z

@@ -1,12 +1,13 @@
 import express, { type Express } from 'express';
-import { SessionNotFoundError } from '../shared/errors.js';
-import { rateLimit } from 'express-rate-limit';
 import swaggerUi from 'swagger-ui-express';
 import type { Logger } from '../shared/logger.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { SandboxHub } from '../sandbox/sandbox-hub.js';
 import type { SessionMaintenance } from '../sessions/session-maintenance.js';
 import { requireApiKey } from './middleware/api-key.js';
+import { createRateLimiter, type RateLimitSettings } from './middleware/rate-limit.js';
+import type { TrustProxySetting } from '../config/network-settings.js';
+import type { OutboundPolicy } from '../net/outbound-policy.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { healthRouter, type ServerInfo } from './routes/health.routes.js';
@@ -24,19 +25,21 @@ export interface AppDeps {
   maintenance: SessionMaintenance;
   channels: SessionChannels;
   stream: EventStream;
-  allowLinkLocalWebhooks: boolean;
+  /** Where webhook URLs may point (loopback and private networks refused unless allowed). */
+  webhookPolicy: OutboundPolicy;
   sandbox: SandboxHub;
   logger: Logger;
   info: ServerInfo;
   apiKey?: string;
-  rateLimit: { max: number; windowMs: number };
+  rateLimit: RateLimitSettings;
+  trustProxy: TrustProxySetting;
 }
 
 /** Routing and middleware only: the order matters (limit, then key, then body parsing), the logic lives elsewhere. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.trustProxy);
 
   app.use(healthRouter(deps.manager, deps.info));
   app.use('/api-docs', swaggerUi.serve, swaggerUi.setup(buildOpenApiDocument(deps.info.version)));
@@ -44,15 +47,7 @@ export function createApp(deps: AppDeps): Express {
     response.json(buildOpenApiDocument(deps.info.version));
   });
 
-  const limiter = rateLimit({
-    windowMs: deps.rateLimit.windowMs,
-    limit: deps.rateLimit.max,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: (_request, response) => {
-      response.status(429).json({ error: { code: 'RATE_LIMITED', message: 'Too many requests; slow down' } });
-    },
-  });
+  const limiter = createRateLimiter(deps.rateLimit, deps.apiKey);
   // the key is checked before any body is parsed, so unauthenticated clients cannot make the server parse megabytes
   const guarded = [limiter, ...(deps.apiKey ? [requireApiKey(deps.apiKey)] : []), express.json({ limit: '1mb' })];
 
@@ -62,18 +57,15 @@ export function createApp(deps: AppDeps): Express {
   api.use(
     streamRouter({
       stream: deps.stream,
-      logOf: (sessionId) => {
-        if (!deps.manager.isActive(sessionId)) throw new SessionNotFoundError(sessionId);
-        return deps.channels.get(sessionId).log;
-      },
+      logOf: (sessionId) => deps.channels.get(sessionId).log,
       activeSessionIds: () => deps.manager.all().map((session) => session.id).filter((id) => deps.manager.isActive(id)),
       apiKey: deps.apiKey,
     }),
   );
   api.use(...guarded.slice(1));
-  api.use(sessionsRouter(deps.manager));
+  api.use(sessionsRouter(deps.manager, deps.webhookPolicy));
   api.use(messagesRouter(deps.manager, deps.channels));
-  api.use(webhooksRouter(deps.manager, deps.channels, { allowLinkLocal: deps.allowLinkLocalWebhooks }));
+  api.use(webhooksRouter(deps.manager, deps.channels, deps.webhookPolicy));
   api.use(sandboxRouter(deps.manager, deps.sandbox));
   api.use(maintenanceRouter(deps.maintenance));
   app.use('/api/v1', api);

@@ -26,7 +26,7 @@ import {
 
 type Method = 'get' | 'post' | 'delete' | 'put';
 
-interface Operation {
+export interface Operation {
   method: Method;
   path: string;
   summary: string;
@@ -43,11 +43,12 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input',
   401: 'Missing or wrong x-api-key',
   404: 'No such session',
-  409: 'The session is not in a state that allows this',
-  429: 'Too many sessions or requests',
+  409: 'The session is not in a state that allows this (the error says which; SESSION_UNUSABLE when its files cannot be read)',
+  429: 'Too many sessions or requests (RATE_LIMITED: per API key, or per client address without one)',
 };
 
-const OPERATIONS: Operation[] = [
+/** Every route the server answers, documented; a unit test checks this table against the router. */
+export const OPERATIONS: readonly Operation[] = [
   { method: 'post', path: '/api/v1/sessions', summary: 'Create (and start) a session', tag: 'sessions', body: CreateSessionSchema,
     ok: { status: 201, schema: SessionSchema, description: 'The session' }, errors: [400, 401, 409, 429] },
   { method: 'get', path: '/api/v1/sessions', summary: 'List sessions', tag: 'sessions',
@@ -67,9 +68,9 @@ const OPERATIONS: Operation[] = [
   { method: 'post', path: idPath('/restart'), summary: 'Stop and start again', tag: 'sessions',
     ok: { status: 202, schema: SessionSchema, description: 'Starting' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/stop'), summary: 'Stop; the login is kept', tag: 'sessions',
-    ok: { status: 200, schema: SessionSchema, description: 'Stopped' }, errors: [400, 401, 404] },
+    ok: { status: 200, schema: SessionSchema, description: 'Stopped' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/logout'), summary: 'Unlink the device and delete the login; the config is kept', tag: 'sessions',
-    ok: { status: 200, schema: SessionSchema, description: 'Logged out' }, errors: [400, 401, 404] },
+    ok: { status: 200, schema: SessionSchema, description: 'Logged out' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/logs'), summary: 'Recent log lines of the session', tag: 'sessions',
     query: z.object({ limit: z.number().int().min(1).max(200).optional() }),
     ok: { status: 200, schema: z.object({ id: z.string(), logs: z.array(LogLineSchema) }), description: 'Newest first' }, errors: [400, 401, 404] },
@@ -77,14 +78,14 @@ const OPERATIONS: Operation[] = [
     ok: { status: 201, schema: z.object({ id: z.string(), message: MessageSchema }), description: 'Sent' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/messages'), summary: 'Message history from the durable log, newest first', tag: 'messages',
     query: z.object({ chatId: z.string().optional(), limit: z.number().int().min(1).max(500).optional(), before: z.string().optional().openapi({ description: 'An eventId: older messages only' }) }),
-    ok: { status: 200, schema: z.object({ id: z.string(), messages: z.array(HistoryMessageSchema), nextBefore: z.string().optional() }), description: 'Messages' }, errors: [400, 401, 404] },
+    ok: { status: 200, schema: z.object({ id: z.string(), messages: z.array(HistoryMessageSchema), nextBefore: z.string().optional() }), description: 'Messages' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/events'), summary: 'Events after an event id, oldest first (catch up on what you missed)', tag: 'events',
     query: z.object({ after: z.string().optional(), limit: z.number().int().min(1).max(1000).optional() }),
-    ok: { status: 200, schema: z.object({ id: z.string(), events: z.array(EventEnvelopeSchema) }), description: 'Events' }, errors: [400, 401, 404] },
+    ok: { status: 200, schema: z.object({ id: z.string(), events: z.array(EventEnvelopeSchema) }), description: 'Events' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/webhooks'), summary: 'The session webhooks (secrets are never returned)', tag: 'events',
     ok: { status: 200, schema: z.object({ id: z.string(), webhooks: z.array(z.object({ url: z.string(), events: z.array(z.string()).optional(), secretSet: z.boolean() })) }), description: 'Webhooks' }, errors: [400, 401, 404] },
-  { method: 'put', path: idPath('/webhooks'), summary: 'Replace the session webhooks (saved with its config)', tag: 'events', body: WebhooksSchema,
-    ok: { status: 200, schema: z.object({ id: z.string(), webhooks: z.array(z.object({ url: z.string(), events: z.array(z.string()).optional(), secretSet: z.boolean() })) }), description: 'Webhooks' }, errors: [400, 401, 404] },
+  { method: 'put', path: idPath('/webhooks'), summary: 'Replace the session webhooks (saved with its config); loopback and private targets are refused unless allowed', tag: 'events', body: WebhooksSchema,
+    ok: { status: 200, schema: z.object({ id: z.string(), webhooks: z.array(z.object({ url: z.string(), events: z.array(z.string()).optional(), secretSet: z.boolean() })) }), description: 'Webhooks' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/webhooks/deliveries'), summary: 'Recent webhook deliveries with status, attempts and last error', tag: 'events',
     query: z.object({ limit: z.number().int().min(1).max(500).optional() }),
     ok: { status: 200, schema: z.object({ id: z.string(), deliveries: z.array(DeliverySchema) }), description: 'Newest first' }, errors: [400, 401, 404] },
@@ -126,7 +127,8 @@ export function buildOpenApiDocument(version: string) {
           : { [operation.ok.contentType ?? 'application/octet-stream']: { schema: { type: 'string', format: 'binary' } } },
       },
     };
-    for (const status of operation.errors) responses[status] = { description: ERROR_TEXT[status] ?? 'Error', content: json(ErrorSchema) };
+    const errors = operation.tag === 'server' ? operation.errors : [...new Set([...operation.errors, 429])];
+    for (const status of errors) responses[status] = { description: ERROR_TEXT[status] ?? 'Error', content: json(ErrorSchema) };
     registry.registerPath({
       method: operation.method,
       path: operation.path,

@@ -22,7 +22,8 @@ export interface SandboxOutboxEntry {
 }
 
 const PHONE_RE = /^\d{6,15}$/;
-const CONTACT_RE = /^(\d{6,15})(?:@c\.us)?$/;
+/** A contact by phone number (`<digits>` or `<digits>@c.us`) or by linked id (`<digits>@lid`), as WhatsApp now reports many. */
+const CONTACT_RE = /^(\d{6,15})(?:@(c\.us|lid))?$/;
 const MAX_BODY_CHARS = 65_536;
 const MIN_QR_INTERVAL_MS = 100;
 
@@ -87,13 +88,13 @@ export class SandboxHub {
   async incoming(sessionId: string, input: { from: string; body: string }): Promise<{ id: string }> {
     checkSessionId(sessionId);
     const match = typeof input.from === 'string' ? CONTACT_RE.exec(input.from) : null;
-    if (!match) throw new InvalidInputError('from must be digits or "<digits>@c.us"', { from: input.from });
+    if (!match) throw new InvalidInputError('from must be digits, "<digits>@c.us" or "<digits>@lid"', { from: input.from });
     if (typeof input.body !== 'string' || input.body.length === 0 || input.body.length > MAX_BODY_CHARS) {
       throw new InvalidInputError(`body must be a string of 1 to ${MAX_BODY_CHARS} characters`);
     }
     const session = this.sessions.get(sessionId);
     if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
-    return { id: await session.incoming(`${match[1]}@c.us`, input.body) };
+    return { id: await session.incoming(`${match[1]}@${match[2] ?? 'c.us'}`, input.body) };
   }
 
   /** Everything the session sent, oldest first. */

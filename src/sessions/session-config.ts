@@ -12,7 +12,11 @@ export function isValidSessionId(value: string): boolean {
   return SESSION_ID_PATTERN.test(value);
 }
 
-const chromiumFlag = z.string().regex(/^--[a-z0-9][a-z0-9-]*(=.*)?$/i, 'must be a Chromium flag such as --lang=en');
+// the syntax only: which switches are allowed depends on the server's --allow-chromium-flags (checked by the manager)
+const chromiumFlag = z
+  .string()
+  .max(4096)
+  .regex(/^--[a-z0-9][a-z0-9-]*(=.*)?$/s, 'must be a Chromium flag such as --lang=en (lower-case switch name)');
 
 export const ProxySchema = z
   .object({
@@ -65,7 +69,14 @@ export const SessionConfigInputSchema = z
       .max(600)
       .optional()
       .openapi({ description: 'Seconds to reach a QR code or a restored login before the start FAILS (default 60)' }),
-    chromiumArgs: z.array(chromiumFlag).max(50).optional().openapi({ description: 'Extra Chromium flags' }),
+    chromiumArgs: z
+      .array(chromiumFlag)
+      .max(50)
+      .optional()
+      .openapi({
+        description:
+          'Extra Chromium flags from an allow-list of harmless ones (window size, language, feature toggles, --disable-…); others are a 400 unless the server allows them with --allow-chromium-flags',
+      }),
     restartOnCrash: z
       .boolean()
       .optional()

@@ -4,6 +4,7 @@ import { withTimeout } from '../shared/timing.js';
 import type { ProcessTable } from '../browser/process-table.js';
 import { killProfileProcesses } from '../browser/profile-processes.js';
 import { reapProfile } from '../browser/orphan-reaper.js';
+import { describeRefusedFlags, refusedFlags, type ChromiumFlagPolicy } from '../browser/chromium-flags.js';
 import type { WaClient, WaClientFactory } from '../wa/wa-client.js';
 import type { SessionStore } from '../storage/session-store.js';
 import type { Session } from './session.js';
@@ -12,6 +13,8 @@ import type { SessionStatus } from './session-status.js';
 
 export interface LifecycleSettings {
   serverChromiumArgs: readonly string[];
+  /** Which Chromium flags a session's config may add (checked again at every launch: configs saved by older versions). */
+  flagPolicy: ChromiumFlagPolicy;
   /** How long a graceful browser close may take before the process group is killed. */
   stopDeadlineMs: number;
   /** A session WORKING this long without a crash has recovered: its restart budget is cleared. */
@@ -50,6 +53,8 @@ export class SessionLifecycle {
     if (reaped.killedPids.length > 0) session.log('warn', `killed orphan browser(s) ${reaped.killedPids.join(', ')}`);
     if (reaped.staleLockRemoved) session.log('info', 'removed a stale Chromium profile lock');
     if (signal.aborted) return { kind: 'aborted' };
+    const refused = refusedFlags(session.config.chromiumArgs, this.deps.settings.flagPolicy);
+    if (refused.length > 0) return { kind: 'failed', reason: `config.chromiumArgs: ${describeRefusedFlags(refused)}` };
 
     const client = await this.deps.clientFactory({
       sessionId: session.id,
@@ -62,6 +67,11 @@ export class SessionLifecycle {
       sandbox: session.config.sandbox,
       qrIntervalMs: session.config.qrTimeout * 1000,
     });
+    if (signal.aborted) {
+      // a stop or delete came in while the client was being built: never launch its browser
+      await client.destroy();
+      return { kind: 'aborted' };
+    }
     let reportLoss: (outcome: StartOutcome) => void = () => {};
     const lost = new Promise<StartOutcome>((resolve) => {
       reportLoss = resolve;

@@ -31,7 +31,7 @@ export interface MaintenanceDeps {
 }
 
 /** Sessions that are mid-change are left alone: they settle on their own within their start or stop deadline. */
-const IN_TRANSITION: ReadonlySet<SessionStatus> = new Set(['STARTING', 'STOPPING']);
+const IN_TRANSITION: ReadonlySet<SessionStatus> = new Set(['STARTING', 'STOPPING', 'CRASHED']);
 
 /** Orphan sweeps and the terminateInactive clean-up, over loaded sessions and folders no session owns. */
 export class SessionMaintenance {
@@ -40,25 +40,35 @@ export class SessionMaintenance {
     private readonly deps: MaintenanceDeps,
   ) {}
 
-  /** Kills browsers no live session of this process drives, on every profile this process can own. */
-  async sweepOrphans(): Promise<number[]> {
+  /**
+   * Kills browsers no live session of this process drives, on every profile this process can own. A profile whose
+   * browser will not die is reported, not thrown: one stuck process must not keep the server from serving the rest.
+   */
+  async sweepOrphans(): Promise<{ killed: number[]; failed: { sessionId: string; reason: string }[] }> {
     const killed: number[] = [];
+    const failed: { sessionId: string; reason: string }[] = [];
     for (const sessionId of await this.deps.store.listIds()) {
-      if (this.manager.has(sessionId)) {
-        killed.push(...(await this.reap(sessionId)));
-        continue;
-      }
-      if (this.manager.isInUse(sessionId)) continue; // being created or deleted right now
-      const release = await this.deps.store.claim(sessionId).catch(() => undefined);
-      if (!release) continue; // another wamux process drives it
       try {
-        killed.push(...(await this.reap(sessionId)));
-      } finally {
-        await release();
+        killed.push(...(await this.sweepOne(sessionId)));
+      } catch (error) {
+        failed.push({ sessionId, reason: `an old browser on its profile would not die: ${describeError(error)}` });
+        this.deps.logger.error('could not kill an orphan browser', { session: sessionId, error: describeError(error) });
       }
     }
     if (killed.length > 0) this.deps.logger.warn('killed orphan browsers', { pids: killed });
-    return killed;
+    return { killed, failed };
+  }
+
+  private async sweepOne(sessionId: string): Promise<number[]> {
+    if (this.manager.has(sessionId)) return this.reap(sessionId);
+    if (this.manager.isInUse(sessionId)) return []; // being created or deleted right now
+    const release = await this.deps.store.claim(sessionId).catch(() => undefined);
+    if (!release) return []; // another wamux process drives it
+    try {
+      return await this.reap(sessionId);
+    } finally {
+      await release();
+    }
   }
 
   async terminateInactive(options: TerminateInactiveOptions): Promise<TerminateInactiveReport> {

@@ -1,8 +1,9 @@
 import type { Logger } from '../shared/logger.js';
-import { ConflictError, LimitReachedError, SessionNotFoundError, describeError } from '../shared/errors.js';
+import { ConflictError, InvalidInputError, LimitReachedError, SessionNotFoundError, describeError } from '../shared/errors.js';
+import { describeRefusedFlags, refusedFlags } from '../browser/chromium-flags.js';
 import { KeyedLock } from '../shared/keyed-lock.js';
 import { withTimeout } from '../shared/timing.js';
-import type { DesiredState, SessionStore } from '../storage/session-store.js';
+import type { DesiredState, OwnershipRelease, SessionStore } from '../storage/session-store.js';
 import type { WaMessage } from '../wa/wa-client.js';
 import { RestartBudget, type RestartPolicySettings } from './restart-policy.js';
 import { Session, type SessionSnapshot } from './session.js';
@@ -29,6 +30,8 @@ export type SessionManagerDeps = Omit<LifecycleDeps, 'ownedBrowserPids'> & {
 };
 
 const RUNNING: ReadonlySet<SessionStatus> = new Set(['SCAN_QR_CODE', 'WORKING']);
+/** Statuses a start moves out of itself (anything else belongs to an operation under way). */
+const STARTABLE: ReadonlySet<SessionStatus> = new Set(['STOPPED', 'FAILED', 'CRASHED']);
 const SETTLED: ReadonlySet<SessionStatus> = new Set(['SCAN_QR_CODE', 'WORKING', 'FAILED', 'STOPPED']);
 
 /** All sessions of this process: the Map, the pending set, one lock per session, and crash recovery. */
@@ -37,6 +40,8 @@ export class SessionManager {
   private readonly pending = new Set<string>();
   /** Ids whose delete is under way: no start, and no create of the same id, until the folder is gone. */
   private readonly deleting = new Set<string>();
+  /** Ids being created: they count against --max-sessions before they are in the Map. */
+  private readonly creating = new Set<string>();
   private readonly lock = new KeyedLock();
   private readonly lifecycle: SessionLifecycle;
   private shuttingDown = false;
@@ -63,34 +68,60 @@ export class SessionManager {
     return this.sessions.has(sessionId);
   }
 
-  /** Loads every saved session (STOPPED) that this process can own; sessions owned elsewhere are skipped. */
+  /**
+   * Loads every saved session (STOPPED) that this process can own; sessions owned elsewhere are skipped. A session
+   * whose saved config cannot be read is listed FAILED with the reason and its files are left as they are.
+   */
   async loadSaved(): Promise<{ loaded: string[]; skipped: { sessionId: string; reason: string }[] }> {
     const loaded: string[] = [];
     const skipped: { sessionId: string; reason: string }[] = [];
     for (const sessionId of await this.deps.store.listIds()) {
-      const stored = await this.deps.store.read(sessionId);
-      if (!stored) continue;
+      let release: OwnershipRelease | undefined;
       try {
-        const release = await this.deps.store.claim(sessionId);
-        const config = resolveSessionConfig(stored.config, { sandbox: this.deps.managerSettings.sandboxByDefault });
-        const session = this.addSession(sessionId, config, stored.createdAt);
-        session.release = release;
+        const stored = await this.deps.store.read(sessionId).catch((error: unknown) => new UnreadableConfig(error));
+        if (!stored) continue;
+        release = await this.deps.store.claim(sessionId);
+        if (stored instanceof UnreadableConfig) {
+          const session = this.addSession(sessionId, resolveSessionConfig({}, this.configDefaults()), new Date().toISOString());
+          session.release = release;
+          this.markUnusable(session, `its saved config could not be read (${stored.reason}); the files are kept as they are`);
+        } else {
+          const session = this.addSession(sessionId, resolveSessionConfig(stored.config, this.configDefaults()), stored.createdAt);
+          session.release = release;
+        }
         loaded.push(sessionId);
       } catch (error) {
+        await release?.();
         skipped.push({ sessionId, reason: describeError(error) });
       }
     }
     return { loaded, skipped };
   }
 
-  /** Ids of loaded sessions whose saved state says the user wants them running. */
+  /**
+   * A loaded session whose files cannot be used (unreadable config or event log): FAILED with the reason, and
+   * nothing may start it or write to its folder until it is deleted, so nothing stored is overwritten.
+   */
+  markUnusable(session: Session, reason: string): void {
+    session.unusableReason = reason;
+    if (session.status.status === 'STOPPED') session.status.moveTo('FAILED', reason);
+  }
+
+  /** Ids of loaded sessions whose saved state says the user wants them running (and that boot did not fail). */
   async wantedRunning(): Promise<string[]> {
     const wanted: string[] = [];
-    for (const sessionId of this.sessions.keys()) {
-      const stored = await this.deps.store.read(sessionId);
-      if (stored?.desiredState === 'running') wanted.push(sessionId);
+    for (const session of this.sessions.values()) {
+      if (session.unusableReason !== undefined || session.status.status !== 'STOPPED') continue;
+      const stored = await this.deps.store.read(session.id).catch(() => undefined);
+      if (stored?.desiredState === 'running') wanted.push(session.id);
     }
     return wanted;
+  }
+
+  /** Boot could not prepare a loaded session (e.g. an old browser on its profile would not die): FAILED, not restored. */
+  failAtBoot(sessionId: string, reason: string): void {
+    const session = this.sessions.get(sessionId);
+    if (session?.status.status === 'STOPPED') session.status.moveTo('FAILED', reason);
   }
 
   async create(sessionId: string, input: SessionConfigInput, options: { start: boolean }): Promise<Session> {
@@ -98,13 +129,17 @@ export class SessionManager {
     if (this.sessions.has(sessionId) || this.pending.has(sessionId)) {
       throw new ConflictError('SESSION_EXISTS', `Session '${sessionId}' already exists`);
     }
-    if (this.sessions.size >= this.deps.managerSettings.maxSessions) {
+    const refused = refusedFlags(input.chromiumArgs ?? [], this.deps.settings.flagPolicy);
+    if (refused.length > 0) throw new InvalidInputError(`config.chromiumArgs: ${describeRefusedFlags(refused)}`);
+    // creates under way count too: the check and the insert into the Map are an await apart
+    if (this.sessions.size + this.creating.size >= this.deps.managerSettings.maxSessions) {
       throw new LimitReachedError(`At most ${this.deps.managerSettings.maxSessions} sessions can exist (--max-sessions)`);
     }
     this.pending.add(sessionId);
+    this.creating.add(sessionId);
     try {
       const release = await this.deps.store.claim(sessionId);
-      const config = resolveSessionConfig(input, { sandbox: this.deps.managerSettings.sandboxByDefault });
+      const config = resolveSessionConfig(input, this.configDefaults());
       const createdAt = new Date().toISOString();
       try {
         await this.deps.store.write({ sessionId, createdAt, config, desiredState: options.start ? 'running' : 'stopped' });
@@ -117,6 +152,7 @@ export class SessionManager {
       return session;
     } finally {
       this.pending.delete(sessionId);
+      this.creating.delete(sessionId);
     }
   }
 
@@ -124,6 +160,7 @@ export class SessionManager {
   start(sessionId: string, reason = 'start requested'): { session: Session; settled: Promise<void> } {
     const session = this.get(sessionId);
     if (this.deleting.has(sessionId)) throw beingDeleted(sessionId);
+    if (session.unusableReason !== undefined) throw unusable(session);
     if (this.pending.has(sessionId)) {
       throw new ConflictError('START_IN_PROGRESS', `A start of session '${sessionId}' is already in progress`);
     }
@@ -136,7 +173,7 @@ export class SessionManager {
     this.pending.add(sessionId);
     const status = session.status.status;
     // with another operation under way the status is that operation's; runStart moves it once it has the lock
-    if ((status === 'STOPPED' || status === 'FAILED') && !this.lock.isBusy(sessionId)) session.status.moveTo('STARTING', reason);
+    if (STARTABLE.has(status) && !this.lock.isBusy(sessionId)) session.status.moveTo('STARTING', reason);
     const abort = new AbortController();
     session.startAbort = abort;
     const settled = this.locked(session, 'start', () => this.runStart(session, abort.signal, reason))
@@ -153,7 +190,7 @@ export class SessionManager {
 
   async stop(sessionId: string): Promise<Session> {
     const session = this.interrupt(sessionId);
-    await this.locked(session, 'stop', async () => {
+    await this.lockedLive(session, 'stop', async () => {
       await this.saveDesiredState(session, 'stopped');
       await this.bringDown(session, 'stop requested');
     });
@@ -168,7 +205,8 @@ export class SessionManager {
   /** Unlinks the device and deletes the login; the config stays and a later start shows a new QR code. */
   async logout(sessionId: string): Promise<Session> {
     const session = this.interrupt(sessionId);
-    await this.locked(session, 'logout', async () => {
+    if (session.unusableReason !== undefined) throw unusable(session);
+    await this.lockedLive(session, 'logout', async () => {
       const client = session.client;
       if (client && session.status.status === 'WORKING') {
         await withTimeout(client.logout(), 15_000, 'logout deadline').catch((error: unknown) =>
@@ -214,7 +252,8 @@ export class SessionManager {
   /** Replaces the session's webhooks; they apply to events from now on and are saved with the config. */
   async setWebhooks(sessionId: string, webhooks: Session['config']['webhooks']): Promise<Session> {
     const session = this.get(sessionId);
-    await this.locked(session, 'webhooks', async () => {
+    if (session.unusableReason !== undefined) throw unusable(session);
+    await this.lockedLive(session, 'webhooks', async () => {
       session.config = { ...session.config, webhooks };
       const stored = await this.deps.store.read(sessionId);
       await this.deps.store.write({
@@ -283,7 +322,7 @@ export class SessionManager {
   private async runStart(session: Session, signal: AbortSignal, reason: string): Promise<void> {
     if (signal.aborted || this.shuttingDown || this.sessions.get(session.id) !== session || this.deleting.has(session.id)) return;
     const status = session.status.status;
-    if (status === 'STOPPED' || status === 'FAILED') session.status.moveTo('STARTING', reason);
+    if (STARTABLE.has(status)) session.status.moveTo('STARTING', reason);
     await this.saveDesiredState(session, 'running');
     const outcome = await this.lifecycle.launch(session, signal, (generation, loss) => this.onClientLost(session, generation, loss));
     if (outcome.kind === 'failed') {
@@ -324,13 +363,18 @@ export class SessionManager {
     }
     const attempt = session.restartBudget.attempts + 1;
     const max = this.deps.managerSettings.restart.maxAttempts;
-    this.lifecycle.moveTo(
-      session,
-      'STARTING',
-      `browser crashed: ${loss.reason}; restart ${attempt} of ${max} in ${Math.round(decision.delayMs / 1000)} s`,
-    );
+    const crash = `browser crashed: ${loss.reason}`;
+    if (decision.delayMs === 0) {
+      this.lifecycle.moveTo(session, 'STARTING', `${crash}; restart ${attempt} of ${max} now`);
+    } else {
+      // no browser runs until the cooldown is over: say so, and until when, rather than show a STARTING that is not
+      session.restartAt = this.deps.now() + decision.delayMs;
+      const at = new Date(session.restartAt).toISOString();
+      this.lifecycle.moveTo(session, 'CRASHED', `${crash}; restart ${attempt} of ${max} at ${at} (cooldown)`);
+    }
     session.restartTimer = setTimeout(() => {
       session.restartTimer = undefined;
+      session.restartAt = undefined;
       // counted when it begins, so the cooldown runs from one real restart to the next
       session.restartBudget.recordAttempt();
       try {
@@ -361,14 +405,28 @@ export class SessionManager {
   private cancelRestart(session: Session): void {
     if (session.restartTimer) clearTimeout(session.restartTimer);
     session.restartTimer = undefined;
+    session.restartAt = undefined;
   }
 
   private locked<T>(session: Session, label: string, task: () => Promise<T>): Promise<T> {
     return this.lock.run(session.id, task, { timeoutMs: this.deps.managerSettings.lockTimeoutMs, label });
   }
 
+  /** A user's operation: by the time it has the lock, a delete queued before it may have removed the session. */
+  private lockedLive<T>(session: Session, label: string, task: () => Promise<T>): Promise<T> {
+    return this.locked(session, label, () => {
+      if (this.sessions.get(session.id) !== session) throw new SessionNotFoundError(session.id);
+      if (this.deleting.has(session.id)) throw beingDeleted(session.id);
+      return task();
+    });
+  }
+
+  private configDefaults(): { sandbox: boolean } {
+    return { sandbox: this.deps.managerSettings.sandboxByDefault };
+  }
+
   private async saveDesiredState(session: Session, desiredState: DesiredState): Promise<void> {
-    if (!this.sessions.has(session.id)) return;
+    if (this.sessions.get(session.id) !== session || session.unusableReason !== undefined) return;
     await this.deps.store.write({ sessionId: session.id, createdAt: session.createdAt, config: session.config, desiredState });
   }
 
@@ -384,6 +442,20 @@ export class SessionManager {
 
 function beingDeleted(sessionId: string): ConflictError {
   return new ConflictError('SESSION_BEING_DELETED', `Session '${sessionId}' is being deleted`);
+}
+
+function unusable(session: Session): ConflictError {
+  return new ConflictError('SESSION_UNUSABLE', `Session '${session.id}' cannot be used: ${session.unusableReason}; delete it`, {
+    status: session.status.status,
+  });
+}
+
+/** What a failed read of a saved config leaves, so that boot can list the session instead of dying. */
+class UnreadableConfig {
+  readonly reason: string;
+  constructor(error: unknown) {
+    this.reason = describeError(error);
+  }
 }
 
 function notReady(session: Session): ConflictError {

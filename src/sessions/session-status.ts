@@ -1,14 +1,16 @@
-export const SESSION_STATUSES = ['STOPPED', 'STARTING', 'SCAN_QR_CODE', 'WORKING', 'FAILED', 'STOPPING'] as const;
+export const SESSION_STATUSES = ['STOPPED', 'STARTING', 'SCAN_QR_CODE', 'WORKING', 'CRASHED', 'FAILED', 'STOPPING'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 /** Which status may follow which. Anything not listed is a bug in the caller and throws. */
 const ALLOWED: Readonly<Record<SessionStatus, readonly SessionStatus[]>> = {
-  STOPPED: ['STARTING'],
-  STARTING: ['SCAN_QR_CODE', 'WORKING', 'FAILED', 'STOPPING'],
+  // FAILED from STOPPED: a saved session whose files cannot be read is listed, not started
+  STOPPED: ['STARTING', 'FAILED'],
+  STARTING: ['SCAN_QR_CODE', 'WORKING', 'CRASHED', 'FAILED', 'STOPPING'],
   // a scan may go straight to WORKING; a new QR (rotation) keeps SCAN_QR_CODE and is not a transition
-  SCAN_QR_CODE: ['WORKING', 'FAILED', 'STOPPING', 'STARTING'],
-  // STARTING from WORKING is a crash recovery
-  WORKING: ['FAILED', 'STOPPING', 'STARTING', 'SCAN_QR_CODE'],
+  SCAN_QR_CODE: ['WORKING', 'CRASHED', 'FAILED', 'STOPPING', 'STARTING'],
+  // STARTING from WORKING is an immediate crash recovery; CRASHED one that waits for the restart cooldown
+  WORKING: ['CRASHED', 'FAILED', 'STOPPING', 'STARTING', 'SCAN_QR_CODE'],
+  CRASHED: ['STARTING', 'FAILED', 'STOPPING'],
   FAILED: ['STARTING', 'STOPPING', 'STOPPED'],
   STOPPING: ['STOPPED', 'FAILED'],
 };

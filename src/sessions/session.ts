@@ -22,6 +22,10 @@ export class Session {
   /** Aborts a start that is in progress (stop or delete came in). */
   startAbort: AbortController | undefined;
   restartTimer: NodeJS.Timeout | undefined;
+  /** When a crashed session waiting out the restart cooldown starts again (epoch ms). */
+  restartAt: number | undefined;
+  /** Set when the session's files cannot be used (unreadable config or event log): it is listed but never started. */
+  unusableReason: string | undefined;
   /** Clears the restart budget once the session has stayed WORKING for a while. */
   stableTimer: NodeJS.Timeout | undefined;
   lastActivityAt: number;
@@ -49,7 +53,6 @@ export class Session {
     return this.logLines.newest(limit);
   }
 
-
   snapshot(): SessionSnapshot {
     return {
       id: this.id,
@@ -58,6 +61,7 @@ export class Session {
       me: this.me,
       createdAt: this.createdAt,
       browserPid: this.client?.browserPid(),
+      restartAt: this.restartAt === undefined ? undefined : new Date(this.restartAt).toISOString(),
       config: redactSessionConfig(this.config),
       history: [...this.status.history],
     };
@@ -71,6 +75,8 @@ export interface SessionSnapshot {
   me: WaMe | undefined;
   createdAt: string;
   browserPid: number | undefined;
+  /** Present while a crashed session waits for its restart (status CRASHED). */
+  restartAt: string | undefined;
   config: ReturnType<typeof redactSessionConfig>;
   history: StatusChange[];
 }

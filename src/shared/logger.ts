@@ -5,10 +5,35 @@ export type Logger = winston.Logger;
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export function createLogger(level: LogLevel = 'info'): Logger {
+const REDACTED = '[redacted]';
+
+/**
+ * Replaces every secret the server knows (API key, webhook secret) wherever it appears in a log line, whatever
+ * carried it there (a query string, an error message, a header dump). Secrets shorter than 8 characters are
+ * refused by the settings, so this never blanks out ordinary words.
+ */
+function redactSecrets(known: readonly string[]): winston.Logform.Format {
+  const secrets = known.filter((secret) => secret.length >= 8);
+  return winston.format((info) => {
+    if (secrets.length === 0) return info;
+  const scrub = (value: unknown): unknown => {
+    if (typeof value === 'string') return secrets.reduce((text, secret) => text.split(secret).join(REDACTED), value);
+    if (Array.isArray(value)) return value.map(scrub);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, scrub(inner)]));
+    }
+    return value;
+  };
+    for (const key of Object.keys(info)) info[key] = scrub(info[key]);
+    info.message = scrub(info.message);
+    return info;
+  })();
+}
+
+export function createLogger(level: LogLevel = 'info', secrets: readonly string[] = []): Logger {
   return winston.createLogger({
     level,
-    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(redactSecrets(secrets), winston.format.timestamp(), winston.format.json()),
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
   });
 }

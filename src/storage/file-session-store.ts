@@ -52,9 +52,9 @@ export class FileSessionStore implements SessionStore {
     }
   }
 
+  /** Saves the config into the session's folder, which claim() made: a write never brings back a deleted folder. */
   async write(session: StoredSession): Promise<void> {
     const folder = this.folder(session.sessionId);
-    await mkdir(folder, { recursive: true });
     const target = path.join(folder, CONFIG_FILE);
     const temporary = `${target}.${process.pid}.tmp`;
     // the config holds proxy passwords: readable by the server's user only
@@ -80,7 +80,9 @@ export class FileSessionStore implements SessionStore {
 
   async claim(sessionId: string): Promise<OwnershipRelease> {
     const folder = this.folder(sessionId);
-    await mkdir(folder, { recursive: true });
+    // the folder holds the WhatsApp login and every message: the server's user only
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    await mkdir(folder, { recursive: true, mode: 0o700 });
     const lockOptions = {
       lockfilePath: path.join(folder, OWNER_LOCK),
       realpath: false,

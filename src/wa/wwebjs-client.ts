@@ -9,6 +9,22 @@ import type { WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaCl
 const { Client, LocalAuth } = wwebjs;
 type LibraryClient = InstanceType<typeof Client>;
 
+/** LocalAuth that says when the browser has been launched: the library sets pupBrowser just before this hook. */
+class LaunchReportingLocalAuth extends LocalAuth {
+  constructor(
+    options: { clientId: string; dataPath: string },
+    private readonly onBrowserLaunched: () => void,
+  ) {
+    super(options);
+  }
+
+  // the library's typings declare the hook as a property, so it is overridden as one
+  override afterBrowserInitialized = async (): Promise<void> => {
+    this.onBrowserLaunched();
+    await LocalAuth.prototype.afterBrowserInitialized.call(this);
+  };
+}
+
 export interface WwebjsFactorySettings {
   executablePath: string;
   webVersionCache: 'none' | 'local';
@@ -26,12 +42,17 @@ class WwebjsClient implements WaClient {
   private readonly client: LibraryClient;
   private readonly emitter = new EventEmitter();
   private closing = false;
+  /** Set once initialize() began: from then on a browser may appear, and destroy() must wait to see it. */
+  private launchSettled: Promise<void> | undefined;
+  private reportLaunchSettled: () => void = () => {};
 
   constructor(options: WaClientOptions, baseArgs: string[], settings: WwebjsFactorySettings) {
     const args = [...baseArgs, ...options.chromiumArgs];
     if (options.proxy) args.push(`--proxy-server=${options.proxy.protocol}://${options.proxy.address}`);
     this.client = new Client({
-      authStrategy: new LocalAuth({ clientId: options.sessionId, dataPath: options.profileParent }),
+      authStrategy: new LaunchReportingLocalAuth({ clientId: options.sessionId, dataPath: options.profileParent }, () =>
+        this.reportLaunchSettled(),
+      ),
       authTimeoutMs: options.authTimeoutMs,
       qrMaxRetries: options.qrMaxRetries,
       webVersionCache: { type: settings.webVersionCache },
@@ -66,12 +87,25 @@ class WwebjsClient implements WaClient {
   }
 
   async initialize(): Promise<void> {
-    await this.client.initialize();
+    this.launchSettled = new Promise<void>((resolve) => {
+      this.reportLaunchSettled = resolve;
+    });
+    try {
+      await this.client.initialize();
+    } finally {
+      this.reportLaunchSettled();
+    }
     this.watchBrowser();
   }
 
+  /**
+   * Closes the browser. A destroy() that lands while initialize() is still launching Chromium waits until the
+   * launch has a browser (or failed), then closes that browser: without this, the library's destroy() finds no
+   * browser yet, and the one it launches a moment later would outlive the session.
+   */
   async destroy(): Promise<void> {
     this.closing = true;
+    if (this.launchSettled && !this.client.pupBrowser) await this.launchSettled;
     try {
       await this.client.destroy();
     } catch {

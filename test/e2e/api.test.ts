@@ -100,4 +100,113 @@ describe('start-up settings', () => {
   test('an invalid setting stops start-up with a message naming it', async () => {
     await assert.rejects(ServerProcess.start({ env: { MAX_SESSIONS: 'many' } }), /MAX_SESSIONS/);
   });
+
+  test('without an API key the server will not listen beyond loopback, and says why', async () => {
+    await assert.rejects(ServerProcess.start({ args: ['--host', '0.0.0.0'] }), (error: Error) => {
+      assert.match(error.message, /Refusing to listen on 0\.0\.0\.0 without an API key/);
+      assert.match(error.message, /API_KEY/);
+      assert.match(error.message, /--insecure-no-api-key/);
+      return true;
+    });
+  });
+
+  test('a too-short API key stops start-up without being echoed', async () => {
+    await assert.rejects(ServerProcess.start({ env: { API_KEY: 'hunter2' } }), (error: Error) => {
+      assert.match(error.message, /API_KEY/);
+      assert.doesNotMatch(error.message, /hunter2/);
+      return true;
+    });
+  });
+});
+
+describe('safe defaults (real server process)', () => {
+  const KEY = 'limits-key-0123456789';
+  let server: ServerProcess;
+  before(async () => {
+    server = await ServerProcess.start({ env: { API_KEY: KEY } });
+  });
+  after(async () => {
+    await server?.cleanup();
+  });
+
+  test('a chromiumArgs flag that could run a program is a 400 naming it; nothing is created', async () => {
+    const response = await server.api<{ error: { message: string } }>(
+      'POST',
+      '/api/v1/sessions',
+      { sessionId: 'sneaky', start: false, config: { chromiumArgs: ['--lang=en', '--renderer-cmd-prefix=/bin/sh -c "touch /tmp/pwned"'] } },
+    );
+    assert.equal(response.status, 400, JSON.stringify(response.body));
+    assert.match(response.body.error.message, /--renderer-cmd-prefix is not allowed/);
+  });
+
+  test('webhooks to this host or a private network are refused, at creation and later, unless allowed', async () => {
+    const hits: string[] = [];
+    const { createServer } = await import('node:http');
+    const receiver = createServer((request, response) => {
+      hits.push(request.url ?? '');
+      response.end();
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (receiver.address() as { port: number }).port;
+      const refused = [`http://127.0.0.1:${port}/hook`, `http://localhost:${port}/hook`, `http://[::ffff:127.0.0.1]:${port}/x`, 'http://0x7f000001/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest'];
+      for (const url of refused) {
+        const created = await server.api<{ error: { message: string } }>('POST', '/api/v1/sessions', { sessionId: 'hooked', start: false, config: { webhooks: [{ url }] } });
+        assert.equal(created.status, 400, `${url}: ${JSON.stringify(created.body)}`);
+        assert.match(created.body.error.message, /--webhook-allow-hosts/);
+        const legacy = await server.api('POST', '/api/v1/sessions', { sessionId: 'hooked', start: false, config: { webhookUrl: url } });
+        assert.equal(legacy.status, 400, `webhookUrl ${url}`);
+      }
+      assert.equal((await server.api('GET', '/api/v1/sessions/hooked')).status, 404, 'nothing was created');
+      assert.equal((await server.api('POST', '/api/v1/sessions', { sessionId: 'hooked', start: false })).status, 201);
+      for (const url of refused) {
+        const put = await server.api('PUT', '/api/v1/sessions/hooked/webhooks', [{ url }]);
+        assert.equal(put.status, 400, `PUT ${url}`);
+      }
+      assert.deepEqual((await server.api<{ webhooks: unknown[] }>('GET', '/api/v1/sessions/hooked/webhooks')).body.webhooks, []);
+      assert.deepEqual(hits, [], 'nothing reached the receiver');
+      assert.equal((await server.api('DELETE', '/api/v1/sessions/hooked')).status, 200);
+    } finally {
+      receiver.close();
+    }
+  });
+
+  test('with the default limit, a busy bot is not refused: 300 requests in a burst all pass', async () => {
+    const statuses = await Promise.all(Array.from({ length: 300 }, () => server.api('GET', '/api/v1/sessions').then((response) => response.status)));
+    assert.deepEqual([...new Set(statuses)], [200]);
+  });
+
+  test('the API key, even when passed as ?apiKey=, appears in no log line', async () => {
+    const stream = await fetch(`${await server.baseUrl}/api/v1/events/stream?apiKey=${KEY}`);
+    assert.equal(stream.status, 200);
+    await stream.body?.cancel();
+    // outside the stream the key counts only as a header: a key in the URL is refused, and not logged either
+    const missing = await fetch(`${await server.baseUrl}/api/v1/nowhere?apiKey=${KEY}`);
+    assert.equal(missing.status, 401);
+    assert.ok(server.fullLogs().length > 0);
+    assert.ok(!server.fullLogs().includes(KEY), 'the key is in the server output');
+  });
+});
+
+describe('rate limit (real server process)', () => {
+  const KEY = 'limits-key-0123456789';
+  let server: ServerProcess;
+  before(async () => {
+    server = await ServerProcess.start({ env: { API_KEY: KEY, RATE_LIMIT_MAX: '20', RATE_LIMIT_WINDOW_MS: '60000', TRUST_PROXY: 'loopback' } });
+  });
+  after(async () => {
+    await server?.cleanup();
+  });
+
+  test('the rate limit counts per API key, and per client address (behind a trusted proxy) without one', async () => {
+    for (let i = 0; i < 20; i++) assert.equal((await server.api('GET', '/api/v1/sessions')).status, 200, `request ${i + 1}`);
+    const limited = await server.api<{ error: { code: string } }>('GET', '/api/v1/sessions');
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error.code, 'RATE_LIMITED');
+    // the key's budget is spent; clients without the key are counted by their own address, one by one
+    const anonymous = (client: string) => server.api('GET', '/api/v1/sessions', undefined, { 'x-api-key': 'wrong-key-000000', 'x-forwarded-for': client });
+    for (let i = 0; i < 20; i++) assert.equal((await anonymous('203.0.113.7')).status, 401);
+    assert.equal((await anonymous('203.0.113.7')).status, 429, 'that address has spent its budget');
+    assert.equal((await anonymous('203.0.113.8')).status, 401, 'another client behind the proxy has its own');
+  });
 });

@@ -32,6 +32,7 @@ interface SessionView {
   reason?: string;
   me?: { id: string; pushName: string };
   browserPid?: number;
+  restartAt?: string;
   history: StatusChange[];
   qr?: string;
 }
@@ -223,12 +224,15 @@ describe('chaos: crashes, races and leftovers against the real server and Chromi
     let maxMains = 0;
     let failed: SessionView | undefined;
     let last: SessionView | undefined;
+    /** What the API showed while a restart waited for the cooldown: status, restartAt, browsers. */
+    const waits: { restartAt?: string; browsers: number }[] = [];
     await pollUntil(
       async () => {
         const session = (await getSession(server, id)).body;
         last = session;
         const mains = await mainBrowsers(server, id);
         maxMains = Math.max(maxMains, mains.length);
+        if (session.status === 'CRASHED') waits.push({ restartAt: session.restartAt, browsers: mains.length });
         for (const info of mains) {
           if (!seen.has(info.pid)) {
             seen.add(info.pid);
@@ -278,6 +282,11 @@ describe('chaos: crashes, races and leftovers against the real server and Chromi
     assert.deepEqual(browsersAtFailed, [], 'FAILED leaves no Chromium on the profile');
     assert.equal(loopProblem, undefined);
     assert.ok(launches.length > 0 && firstRestartMs < RESTART_COOLDOWN_MS, 'the first restart is immediate');
+    // a restart waiting for the cooldown says so and until when, with no browser, rather than a STARTING that is not
+    assert.ok(waits.length > 0, 'the cooldown between restarts was seen as CRASHED');
+    for (const wait of waits) {
+      assert.ok(wait.restartAt !== undefined && Number.isFinite(Date.parse(wait.restartAt)), `CRASHED carries restartAt: ${JSON.stringify(wait)}`);
+    }
     // last, so that every check above runs: restarts are at least the cooldown apart (polling tolerance 400 ms)
     for (const gap of gaps) {
       assert.ok(
@@ -696,7 +705,17 @@ describe('chaos: crashes, races and leftovers against the real server and Chromi
     });
 
     const before = await picture();
-    const dry = await tidy.api<TerminateReport & ErrorBody>('POST', '/api/v1/maintenance/terminate-inactive', { dryRun: true });
+    // destructive modes are explicit: an empty POST deletes nothing, and neither does a GET without dryRun=false
+    const empty = await tidy.api<ErrorBody>('POST', '/api/v1/maintenance/terminate-inactive', {});
+    assert.equal(empty.status, 400, JSON.stringify(empty.body));
+    assert.match(JSON.stringify(empty.body), /mode/);
+    const bodiless = await tidy.api<ErrorBody>('POST', '/api/v1/maintenance/terminate-inactive');
+    assert.equal(bodiless.status, 400, JSON.stringify(bodiless.body));
+    const plainGet = await tidy.api<TerminateReport & ErrorBody>('GET', '/session/terminateInactive');
+    assert.equal(plainGet.status, 200, JSON.stringify(plainGet.body));
+    assert.equal(plainGet.body.dryRun, true, 'a GET only reports unless dryRun=false');
+    assert.deepEqual(await picture(), before, 'neither changed anything');
+    const dry = await tidy.api<TerminateReport & ErrorBody>('POST', '/api/v1/maintenance/terminate-inactive', { mode: 'delete', dryRun: true });
     assert.equal(dry.status, 200, JSON.stringify(dry.body));
     assert.equal(dry.body.dryRun, true);
     assert.equal(dry.body.mode, 'delete');
@@ -706,7 +725,7 @@ describe('chaos: crashes, races and leftovers against the real server and Chromi
     assert.deepEqual(await picture(), before, 'a dry run changes nothing');
     assert.equal(before.ghostAlive, true);
 
-    const real = await tidy.api<TerminateReport & ErrorBody>('POST', '/api/v1/maintenance/terminate-inactive', {});
+    const real = await tidy.api<TerminateReport & ErrorBody>('POST', '/api/v1/maintenance/terminate-inactive', { mode: 'delete' });
     assert.equal(real.status, 200, JSON.stringify(real.body));
     assert.equal(real.body.dryRun, false);
     assert.equal(real.body.mode, 'delete');
@@ -741,7 +760,7 @@ describe('chaos: crashes, races and leftovers against the real server and Chromi
     assert.equal(aliasDry.body.dryRun, true);
     assert.deepEqual(aliasDry.body.terminated.map((entry) => entry.id), ['tidy-late'], JSON.stringify(aliasDry.body));
     assert.equal((await getSession(tidy, 'tidy-late')).body.status, 'SCAN_QR_CODE', 'the alias dry run changes nothing');
-    const alias = await tidy.api<TerminateReport & ErrorBody>('GET', '/session/terminateInactive?mode=stop');
+    const alias = await tidy.api<TerminateReport & ErrorBody>('GET', '/session/terminateInactive?mode=stop&dryRun=false');
     assert.equal(alias.status, 200, JSON.stringify(alias.body));
     assert.equal(alias.body.mode, 'stop');
     assert.deepEqual(alias.body.terminated.map((entry) => entry.id), ['tidy-late'], JSON.stringify(alias.body));

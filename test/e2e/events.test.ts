@@ -13,6 +13,8 @@ const WEBHOOK_ENV = {
   WEBHOOK_MAX_DELAY_MS: '2000',
   WEBHOOK_TIMEOUT_MS: '1000',
   WEBHOOK_MAX_ATTEMPTS: '40',
+  // the receivers run on this machine: loopback is refused unless allowed
+  WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
 };
 
 interface Delivery {

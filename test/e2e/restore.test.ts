@@ -1,6 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { isMainBrowser } from '../../src/browser/profile-processes.js';
 import { ServerProcess, browsersOf, linkSession, waitForStatus } from './harness.js';
 
@@ -43,4 +44,42 @@ describe('sessions folder shared by two processes, and restore at boot', () => {
     assert.equal((await restarted.api('GET', '/api/v1/sessions/paused/status')).body.status, 'STOPPED');
     assert.deepEqual(await browsersOf(restarted.profileDir('paused')), []);
   });
+
+  test('a corrupt config.json or events.db does not keep the server down: that session is FAILED with the reason, files kept', async () => {
+    const restarted = servers.at(-1)!;
+    await linkSession(restarted, 'logbroken', '15550000203');
+    assert.equal(await restarted.stop(), 0);
+    servers.pop();
+    const folder = restarted.sessionsDir;
+    const brokenConfig = '{"sessionId": "cfgbroken", "config": {'; // cut off mid-write
+    await mkdir(path.join(folder, 'cfgbroken'));
+    await writeFile(path.join(folder, 'cfgbroken', 'config.json'), brokenConfig);
+    const garbage = Buffer.from('not a database: somebody\'s messages were here '.repeat(200));
+    await writeFile(path.join(folder, 'logbroken', 'events.db'), garbage);
+    await rm(path.join(folder, 'logbroken', 'events.db-wal'), { force: true });
+    await rm(path.join(folder, 'logbroken', 'events.db-shm'), { force: true });
+
+    const booted = await ServerProcess.start({ sessionsDir: folder, env: { RECOVER_SESSIONS: 'true' } });
+    servers.push(booted);
+    assert.equal((await booted.api('GET', '/health')).status, 200);
+    // the healthy session is restored and serves
+    await waitForStatus(booted, 'owned', 'WORKING');
+    const sent = await booted.api('POST', '/api/v1/sessions/owned/send-text', { chatId: '15559990001', content: 'still serving' });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    for (const [id, why] of [['cfgbroken', /saved config could not be read/], ['logbroken', /event log could not be opened/]] as const) {
+      const status = await booted.api<{ status: string; reason: string }>('GET', `/api/v1/sessions/${id}/status`);
+      assert.equal(status.body.status, 'FAILED', `${id}: ${JSON.stringify(status.body)}`);
+      assert.match(status.body.reason, why);
+      const start = await booted.api<{ error: { code: string } }>('POST', `/api/v1/sessions/${id}/start`);
+      assert.equal(start.status, 409, JSON.stringify(start.body));
+      assert.equal(start.body.error.code, 'SESSION_UNUSABLE');
+      assert.deepEqual(await browsersOf(booted.profileDir(id)), [], `no browser for ${id}`);
+    }
+    const messages = await booted.api<{ error: { code: string } }>('GET', '/api/v1/sessions/logbroken/messages');
+    assert.equal(messages.status, 409, JSON.stringify(messages.body));
+    assert.equal(await readFile(path.join(folder, 'cfgbroken', 'config.json'), 'utf8'), brokenConfig, 'the config is left as it was');
+    assert.deepEqual(await readFile(path.join(folder, 'logbroken', 'events.db')), garbage, 'the log is left as it was');
+    assert.equal((await booted.api('DELETE', '/api/v1/sessions/cfgbroken')).status, 200, 'a broken session can be deleted');
+  });
 });
+

@@ -109,6 +109,43 @@ describe('sessions end to end: real server, real Chromium, whatsapp-web.js 1.34.
     assert.ok(!bravo.some((message) => message.body === 'is anyone there?'));
   });
 
+  test('a reply to a sender WhatsApp reports by linked id (@lid) reaches it, exactly as wamux reported its from', async () => {
+    const lid = '104857600012345@lid';
+    const incoming = await server.api('POST', '/api/v1/sessions/alpha/sandbox/incoming', { from: lid, body: 'write back, please' });
+    assert.equal(incoming.status, 201, JSON.stringify(incoming.body));
+    let received: { from: string; chatId: string; body: string } | undefined;
+    await pollUntil(
+      async () => {
+        const messages = (await server.api<{ messages: (typeof received & {})[] }>('GET', '/api/v1/sessions/alpha/messages')).body.messages;
+        received = messages.find((message) => message.body === 'write back, please');
+        return received !== undefined;
+      },
+      { what: 'the @lid message in /messages' },
+    );
+    assert.equal(received?.from, lid);
+    const reply = await server.api('POST', '/api/v1/sessions/alpha/send-text', { chatId: received!.from, content: 'on it' });
+    assert.equal(reply.status, 201, JSON.stringify(reply.body));
+    await pollUntil(
+      async () => {
+        const outbox = (await server.api<{ messages: OutboxEntry[] }>('GET', '/api/v1/sessions/alpha/sandbox/outbox')).body.messages;
+        return outbox.some((entry) => entry.to === lid && entry.body === 'on it');
+      },
+      { what: 'the reply in the phone outbox, addressed to the @lid' },
+    );
+    for (const chatId of ['bob', '12@lid', '15550001111@evil', '15550001111@c.us\n', '../../etc@c.us']) {
+      const refused = await server.api('POST', '/api/v1/sessions/alpha/send-text', { chatId, content: 'x' });
+      assert.equal(refused.status, 400, `${JSON.stringify(chatId)}: ${JSON.stringify(refused.body)}`);
+    }
+  });
+
+  test('the event log holding every message is readable by the server user only', async () => {
+    const { statSync } = await import('node:fs');
+    for (const file of ['events.db', 'config.json']) {
+      assert.equal(statSync(`${server.sessionsDir}/alpha/${file}`).mode & 0o777, 0o600, file);
+    }
+    assert.equal(statSync(`${server.sessionsDir}/alpha`).mode & 0o777, 0o700, 'the session folder');
+  });
+
   test('stop closes the browser; start comes back to WORKING without a new scan', async () => {
     const stopped = await server.api<Session>('POST', '/api/v1/sessions/alpha/stop');
     assert.equal(stopped.status, 200);

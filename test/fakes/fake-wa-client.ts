@@ -9,6 +9,9 @@ export class FakeWaClient implements WaClient {
   loggedOut = false;
   readonly sent: { chatId: string; content: string }[] = [];
   initializeResult: Promise<void> = Promise.resolve();
+  /** What destroy() waits for before it resolves (a browser slow to close). */
+  destroyResult: Promise<void> = Promise.resolve();
+  destroyCalls = 0;
 
   constructor(
     readonly options: WaClientOptions,
@@ -21,6 +24,8 @@ export class FakeWaClient implements WaClient {
   }
 
   async destroy(): Promise<void> {
+    this.destroyCalls++;
+    await this.destroyResult;
     this.destroyed = true;
   }
 
@@ -52,8 +57,15 @@ export class FakeWaClientFactory {
   private nextPid = 40_000;
   /** Runs on every new client before the core sees it (e.g. make initialize() fail). */
   onCreate: (client: FakeWaClient) => void = () => {};
+  /** While set, building a client waits for it (the sandbox endpoint being prepared, say). */
+  gate: Promise<void> | undefined;
+  /** Clients being built right now. */
+  building = 0;
 
   readonly create: WaClientFactory = async (options) => {
+    this.building++;
+    await this.gate;
+    this.building--;
     const client = new FakeWaClient(options, this.nextPid++);
     this.onCreate(client);
     this.clients.push(client);

@@ -9,6 +9,8 @@ export class InMemorySessionStore implements SessionStore {
   readonly owned = new Set<string>();
   /** Session ids another process owns. */
   readonly ownedElsewhere = new Set<string>();
+  /** Session ids whose saved config cannot be read (a corrupt config.json). */
+  readonly unreadable = new Set<string>();
 
   constructor(private readonly root = '/fake/sessions') {}
 
@@ -17,12 +19,14 @@ export class InMemorySessionStore implements SessionStore {
   }
 
   async read(sessionId: string): Promise<StoredSession | undefined> {
+    if (this.unreadable.has(sessionId)) throw new SyntaxError(`Unexpected token in JSON of ${sessionId}`);
     const stored = this.saved.get(sessionId);
     return stored && structuredClone(stored);
   }
 
+  /** Like the file store: the folder must exist (claim makes it); a write never brings a deleted one back. */
   async write(session: StoredSession): Promise<void> {
-    this.folders.add(session.sessionId);
+    if (!this.folders.has(session.sessionId)) throw Object.assign(new Error(`ENOENT: no folder for ${session.sessionId}`), { code: 'ENOENT' });
     this.saved.set(session.sessionId, structuredClone(session));
   }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_FLAG_POLICY } from '../../src/browser/chromium-flags.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSilentLogger } from '../../src/shared/logger.js';
@@ -28,7 +29,7 @@ async function setup() {
     ...deps,
     clientFactory: factory.create,
     events: new SessionEvents(),
-    settings: { serverChromiumArgs: [], stopDeadlineMs: 1_000, stableAfterMs: 60_000 },
+    settings: { serverChromiumArgs: [], flagPolicy: DEFAULT_FLAG_POLICY, stopDeadlineMs: 1_000, stableAfterMs: 60_000 },
     managerSettings: { maxSessions: 10, sandboxByDefault: true, restart: { maxAttempts: 3, windowMs: 120_000, cooldownMs: 0 }, lockTimeoutMs: 5_000 },
   });
   const maintenance = new SessionMaintenance(manager, deps);

@@ -1,3 +1,4 @@
+import { DEFAULT_FLAG_POLICY } from '../../src/browser/chromium-flags.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../src/shared/errors.js';
@@ -12,7 +13,7 @@ import { InMemorySessionStore } from '../fakes/in-memory-session-store.js';
 
 const ME = { id: '15550001111@c.us', pushName: 'Desk' };
 
-function setup(options: { maxSessions?: number; maxAttempts?: number } = {}) {
+function setup(options: { maxSessions?: number; maxAttempts?: number; cooldownMs?: number } = {}) {
   const store = new InMemorySessionStore();
   const factory = new FakeWaClientFactory();
   const processes = new FakeProcessTable();
@@ -25,11 +26,11 @@ function setup(options: { maxSessions?: number; maxAttempts?: number } = {}) {
     logger: createSilentLogger(),
     events,
     now: () => Date.now(),
-    settings: { serverChromiumArgs: ['--lang=en'], stopDeadlineMs: 1_000, stableAfterMs: 60_000 },
+    settings: { serverChromiumArgs: ['--lang=en'], flagPolicy: DEFAULT_FLAG_POLICY, stopDeadlineMs: 1_000, stableAfterMs: 60_000 },
     managerSettings: {
       maxSessions: options.maxSessions ?? 10,
       sandboxByDefault: true,
-      restart: { maxAttempts: options.maxAttempts ?? 3, windowMs: 120_000, cooldownMs: 0 },
+      restart: { maxAttempts: options.maxAttempts ?? 3, windowMs: 120_000, cooldownMs: options.cooldownMs ?? 0 },
       lockTimeoutMs: 5_000,
     },
   });
@@ -198,6 +199,8 @@ test('delete stops the session and removes its data; the id is free again', asyn
 test('sessions saved on disk load as STOPPED; ones another process owns are skipped', async () => {
   const { manager, store } = setup();
   const config = (await setup().manager.create('x', {}, { start: false })).config;
+  store.folders.add('mine');
+  store.folders.add('theirs');
   await store.write({ sessionId: 'mine', createdAt: 'now', desiredState: 'running', config });
   await store.write({ sessionId: 'theirs', createdAt: 'now', desiredState: 'running', config });
   store.ownedElsewhere.add('theirs');
@@ -219,13 +222,114 @@ test('a start while a delete is under way is refused, and the delete completes',
   assert.equal(await store.read('desk'), undefined);
 });
 
-test('a delete racing a start in progress wins: no client is left running and no folder comes back', async () => {
+test('a delete that lands while the client is being built wins: that client is closed and never launched', async () => {
   const { manager, factory, store } = setup();
+  let openGate: () => void = () => {};
+  factory.gate = new Promise((resolve) => {
+    openGate = resolve;
+  });
   await manager.create('desk', {}, { start: true });
   const { settled } = manager.start('desk');
-  await manager.delete('desk');
+  await until(() => factory.building === 1, 'the client being built');
+  const deleting = manager.delete('desk');
+  openGate();
+  await deleting;
   await settled;
   assert.equal(manager.has('desk'), false);
-  assert.ok(factory.clients.every((client) => client.destroyed), 'every client created was closed');
+  assert.equal(factory.clients.length, 1, 'the race happened: a client was built after the delete came in');
+  assert.equal(factory.latest().initializeCalls, 0, 'its browser was never launched');
+  assert.equal(factory.latest().destroyed, true);
+  assert.equal(store.folders.has('desk'), false, 'no folder comes back');
+});
+
+test('a delete that lands while the browser is launching waits until the client is closed', async () => {
+  const { manager, factory, store } = setup();
+  factory.onCreate = (client) => {
+    client.initializeResult = new Promise(() => {}); // Chromium still starting: no QR, no failure yet
+    client.destroyResult = new Promise((resolve) => setTimeout(resolve, 50));
+  };
+  await manager.create('desk', {}, { start: true });
+  const { settled } = manager.start('desk');
+  await until(() => factory.clients[0]?.initializeCalls === 1, 'the launch under way');
+  await manager.delete('desk');
+  assert.equal(factory.latest().destroyCalls, 1);
+  assert.equal(factory.latest().destroyed, true, 'the delete answered only after the browser was closed');
+  await settled;
   assert.equal(store.folders.has('desk'), false);
+});
+
+test('a webhook change queued behind a delete is refused and does not bring the folder back', async () => {
+  const { manager, store } = setup();
+  await manager.create('desk', {}, { start: false });
+  const deleting = manager.delete('desk');
+  const setting = manager.setWebhooks('desk', [{ url: 'https://crm.example.com/wa' }]);
+  await deleting;
+  await assert.rejects(setting, (error: unknown) => errorCode(error) === 'SESSION_NOT_FOUND' || errorCode(error) === 'SESSION_BEING_DELETED');
+  assert.equal(store.folders.has('desk'), false);
+  assert.equal(await store.read('desk'), undefined);
+});
+
+test('concurrent creates cannot exceed --max-sessions', async () => {
+  const { manager } = setup({ maxSessions: 2 });
+  const results = await Promise.allSettled(['a', 'b', 'c', 'd'].map((id) => manager.create(id, {}, { start: false })));
+  assert.equal(results.filter((result) => result.status === 'fulfilled').length, 2);
+  assert.equal(manager.list().length, 2);
+  for (const result of results.filter((result) => result.status === 'rejected')) {
+    assert.equal(((result as PromiseRejectedResult).reason as AppError).status, 429);
+  }
+});
+
+test('a chromiumArgs flag outside the allow-list is a 400 naming it, and nothing is created', async () => {
+  const { manager, store } = setup();
+  await assert.rejects(
+    manager.create('desk', { chromiumArgs: ['--lang=en', '--renderer-cmd-prefix=/bin/sh -c id'] }, { start: false }),
+    (error: unknown) => (error as AppError).status === 400 && /--renderer-cmd-prefix is not allowed/.test((error as Error).message),
+  );
+  assert.equal(manager.has('desk'), false);
+  assert.equal(store.folders.has('desk'), false);
+});
+
+test('a saved config that cannot be read is listed FAILED with the reason, never started or overwritten, and can be deleted', async () => {
+  const { manager, store, factory } = setup();
+  const config = (await setup().manager.create('x', {}, { start: false })).config;
+  store.folders.add('good');
+  await store.write({ sessionId: 'good', createdAt: 'now', desiredState: 'running', config });
+  store.folders.add('broken');
+  store.unreadable.add('broken');
+  const { loaded } = await manager.loadSaved();
+  assert.deepEqual(loaded.sort(), ['broken', 'good']);
+  const broken = manager.get('broken');
+  assert.equal(broken.status.status, 'FAILED');
+  assert.match(broken.status.lastReason ?? '', /saved config could not be read/);
+  assert.deepEqual(await manager.wantedRunning(), ['good']);
+  assert.throws(() => manager.start('broken'), (error: unknown) => errorCode(error) === 'SESSION_UNUSABLE');
+  await assert.rejects(manager.setWebhooks('broken', []), (error: unknown) => errorCode(error) === 'SESSION_UNUSABLE');
+  await manager.stop('broken');
+  assert.equal(store.saved.has('broken'), false, 'nothing was written over the unreadable config');
+  assert.equal(factory.clients.length, 0);
+  await manager.delete('broken');
+  assert.equal(store.folders.has('broken'), false);
+});
+
+test('during the restart cooldown a crashed session is CRASHED with restartAt, then starts at that time', async () => {
+  const fixture = setup({ cooldownMs: 400 });
+  const { factory, events } = fixture;
+  const session = await startWorking(fixture);
+  factory.latest().emit('crashed', 'browser process exited');
+  await until(() => factory.clients.length === 2, 'the immediate first restart');
+  factory.latest().emit('ready', ME);
+  await waitForStatus(events, session, 'WORKING');
+  const crashedAt = Date.now();
+  factory.latest().emit('crashed', 'browser process exited');
+  await waitForStatus(events, session, 'CRASHED');
+  const snapshot = session.snapshot();
+  assert.equal(snapshot.status, 'CRASHED');
+  assert.match(snapshot.reason ?? '', /browser crashed: browser process exited; restart 2 of 3 at .*cooldown/);
+  const restartAt = Date.parse(snapshot.restartAt ?? '');
+  assert.ok(restartAt >= crashedAt + 300 && restartAt <= crashedAt + 1_000, `restartAt ${snapshot.restartAt}`);
+  assert.equal(snapshot.browserPid, undefined, 'no browser runs meanwhile');
+  await waitForStatus(events, session, 'STARTING');
+  assert.ok(Date.now() >= restartAt - 20, 'not before restartAt');
+  assert.equal(session.snapshot().restartAt, undefined);
+  await until(() => factory.clients.length === 3, 'the second restart');
 });

@@ -25,7 +25,13 @@ test('transition table', () => {
   const table: [SessionStatus, SessionStatus, boolean][] = [
     ['STOPPED', 'STARTING', true],
     ['STOPPED', 'WORKING', false],
-    ['STOPPED', 'FAILED', false],
+    // a saved session whose files cannot be read is listed FAILED without ever starting
+    ['STOPPED', 'FAILED', true],
+    ['WORKING', 'CRASHED', true],
+    ['CRASHED', 'STARTING', true],
+    ['CRASHED', 'STOPPING', true],
+    ['CRASHED', 'WORKING', false],
+    ['STOPPED', 'CRASHED', false],
     ['STARTING', 'WORKING', true],
     ['STARTING', 'FAILED', true],
     ['SCAN_QR_CODE', 'WORKING', true],

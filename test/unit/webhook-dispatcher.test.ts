@@ -12,10 +12,25 @@ import {
   verifySignature,
 } from '../../src/events/webhooks/webhook-signature.js';
 import type { RetryPolicy, WebhookKey, WebhookTarget } from '../../src/events/webhooks/webhook-types.js';
+import { createWebhookPolicy } from '../../src/events/webhooks/webhook-url.js';
+import { createGuardedFetch, parseAllowHosts, type ResolveAll } from '../../src/net/outbound-policy.js';
 import { InMemoryDeliveryQueue } from '../fakes/in-memory-delivery-queue.js';
 
 /** Tiny delays; a generous per-attempt timeout so a loaded machine does not turn slow answers into retries. */
 const POLICY: RetryPolicy = { maxAttempts: 50, baseDelayMs: 20, maxDelayMs: 200, timeoutMs: 2_000 };
+/** The receivers listen on loopback, which is refused unless allowed. */
+const LOOPBACK_ALLOWED = createWebhookPolicy({ allowHosts: parseAllowHosts('127.0.0.1') });
+const BY_DEFAULT = createWebhookPolicy({ allowHosts: [] });
+
+/** A resolver answering from a table (for the guarded fetch); counts its calls. */
+function resolverOf(table: Record<string, string[]>): { resolve: ResolveAll; calls: string[] } {
+  const calls: string[] = [];
+  const resolve: ResolveAll = async (hostname) => {
+    calls.push(hostname);
+    return (table[hostname] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
+  return { resolve, calls };
+}
 
 interface Received {
   at: number;
@@ -29,6 +44,8 @@ interface Receiver {
   url: string;
   port: number;
   requests: Received[];
+  /** TCP connections accepted. */
+  connections(): number;
   /** Bodies' "n" field in arrival order. */
   ns(): number[];
   close(): Promise<void>;
@@ -42,6 +59,7 @@ afterEach(async () => {
 /** A real HTTP receiver on 127.0.0.1 (port 0 unless given); closed after the test. */
 async function startReceiver(handler: Handler = (_req, res) => res.writeHead(200).end('ok'), port = 0): Promise<Receiver> {
   const requests: Received[] = [];
+  let connections = 0;
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -51,6 +69,7 @@ async function startReceiver(handler: Handler = (_req, res) => res.writeHead(200
       handler(request, response, body, requests.length - 1);
     });
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
@@ -68,6 +87,7 @@ async function startReceiver(handler: Handler = (_req, res) => res.writeHead(200
     url: `http://127.0.0.1:${actualPort}/hook`,
     port: actualPort,
     requests,
+    connections: () => connections,
     ns: () => requests.map((request) => (JSON.parse(request.body) as { n: number }).n),
     close,
   };
@@ -96,7 +116,7 @@ function setup(targets: Record<WebhookKey, WebhookTarget>, overrides: Partial<We
     queue,
     targets: () => targetMap,
     policy: POLICY,
-    allowLinkLocal: false,
+    outboundPolicy: LOOPBACK_ALLOWED,
     logger: createSilentLogger(),
     ...overrides,
   });
@@ -107,11 +127,14 @@ function setup(targets: Record<WebhookKey, WebhookTarget>, overrides: Partial<We
 const delivered = (queue: InMemoryDeliveryQueue, key: WebhookKey) => queue.of(key).every((row) => row.status !== 'pending');
 
 describe('WebhookDispatcher', () => {
-  // fetch loads its HTTP client on first use (slow on a busy machine): load it before any attempt is timed
+  // the first request is slow on a busy machine (undici's lazy parts, JIT): make it before any attempt is timed
   before(async () => {
     const warmup = await startReceiver();
-    await (await fetch(warmup.url, { method: 'POST', body: '{}' })).text();
-    await warmup.close();
+    try {
+      await (await createGuardedFetch(LOOPBACK_ALLOWED)(warmup.url, { method: 'POST', body: '{}' })).text();
+    } finally {
+      await warmup.close(); // an open server would keep the process alive after a failed hook
+    }
   });
 
   it('delivers in order with the documented headers, and no signature without a secret', async () => {
@@ -374,27 +397,89 @@ describe('WebhookDispatcher', () => {
   });
 
   it('refuses (without retrying) a host that resolves to a link-local address, unless allowed', async () => {
-    const lookup = async () => [{ address: '169.254.169.254', family: 4 }];
+    const { resolve, calls } = resolverOf({ 'metadata.example': ['169.254.169.254'] });
+    const refused = setup({ m: { url: 'http://metadata.example/latest' } }, { fetchImpl: createGuardedFetch(BY_DEFAULT, { resolve }) });
+    const row = refused.queue.add('m');
+    refused.dispatcher.notify(['m']);
+    await waitFor(() => delivered(refused.queue, 'm'), 'settled');
+    assert.equal(refused.queue.get(row.deliveryId).status, 'failed');
+    assert.equal(refused.queue.get(row.deliveryId).attempts, 1);
+    assert.match(refused.queue.get(row.deliveryId).lastError!, /metadata\.example.*link-local.*169\.254\.169\.254.*--webhook-allow-hosts/);
+    assert.deepEqual(calls, ['metadata.example']);
+
+    // a link-local literal is refused as written, before any fetch; --webhook-allow-link-local lets it through
     let fetches = 0;
     const fetchImpl: typeof fetch = async () => {
       fetches++;
       return new Response('ok', { status: 200 });
     };
-    const { queue, dispatcher } = setup({ m: { url: 'http://metadata.example/latest' } }, { lookup, fetchImpl });
-    const row = queue.add('m');
-    dispatcher.notify(['m']);
-    await waitFor(() => delivered(queue, 'm'), 'settled');
-    assert.equal(queue.get(row.deliveryId).status, 'failed');
-    assert.equal(queue.get(row.deliveryId).attempts, 1);
-    assert.match(queue.get(row.deliveryId).lastError!, /link-local.*169\.254\.169\.254/);
+    const literal = { m: { url: 'http://169.254.169.254/latest' } };
+    const asWritten = setup(literal, { fetchImpl, outboundPolicy: BY_DEFAULT });
+    const refusedRow = asWritten.queue.add('m');
+    asWritten.dispatcher.notify(['m']);
+    await waitFor(() => delivered(asWritten.queue, 'm'), 'settled');
+    assert.deepEqual([asWritten.queue.get(refusedRow.deliveryId).status, asWritten.queue.get(refusedRow.deliveryId).attempts], ['failed', 1]);
+    assert.match(asWritten.queue.get(refusedRow.deliveryId).lastError!, /link-local/);
     assert.equal(fetches, 0);
 
-    const allowed = setup({ m: { url: 'http://metadata.example/latest' } }, { lookup, fetchImpl, allowLinkLocal: true });
+    const allowed = setup(literal, { fetchImpl, outboundPolicy: createWebhookPolicy({ allowHosts: [], allowLinkLocal: true }) });
     const ok = allowed.queue.add('m');
     allowed.dispatcher.notify(['m']);
     await waitFor(() => delivered(allowed.queue, 'm'), 'delivered when allowed');
     assert.equal(allowed.queue.get(ok.deliveryId).status, 'delivered');
     assert.equal(fetches, 1);
+  });
+
+  it('gives up, without a request, on a name that resolves to a private or loopback address; delivers once it is allowed', async () => {
+    const receiver = await startReceiver();
+    const { resolve, calls } = resolverOf({ 'hooks.internal': ['10.0.0.5'], 'loop.internal': ['127.0.0.1'] });
+    const targets = {
+      p: { url: `http://hooks.internal:${receiver.port}/hook` },
+      l: { url: `http://loop.internal:${receiver.port}/hook` },
+    };
+    const refused = setup(targets, { outboundPolicy: BY_DEFAULT, fetchImpl: createGuardedFetch(BY_DEFAULT, { resolve }) });
+    const rows = [refused.queue.add('p'), refused.queue.add('l')];
+    refused.dispatcher.notify();
+    await waitFor(() => delivered(refused.queue, 'p') && delivered(refused.queue, 'l'), 'settled');
+    assert.deepEqual(
+      rows.map((row) => refused.queue.get(row.deliveryId)).map((row) => [row.status, row.attempts, row.lastStatusCode]),
+      [
+        ['failed', 1, undefined],
+        ['failed', 1, undefined],
+      ],
+    );
+    assert.match(refused.queue.get(rows[0]!.deliveryId).lastError!, /'hooks\.internal' resolves to a private address \(10\.0\.0\.5\)/);
+    assert.match(refused.queue.get(rows[1]!.deliveryId).lastError!, /'loop\.internal' resolves to a loopback address \(127\.0\.0\.1\)/);
+    assert.deepEqual(calls.sort(), ['hooks.internal', 'loop.internal']);
+    assert.deepEqual([receiver.connections(), receiver.requests.length], [0, 0]);
+
+    const policy = createWebhookPolicy({ allowHosts: parseAllowHosts('loop.internal') });
+    const allowed = setup({ l: targets.l }, { outboundPolicy: policy, fetchImpl: createGuardedFetch(policy, { resolve }) });
+    const row = allowed.queue.add('l');
+    allowed.dispatcher.notify(['l']);
+    await waitFor(() => delivered(allowed.queue, 'l'), 'delivered when allowed');
+    assert.equal(allowed.queue.get(row.deliveryId).status, 'delivered');
+    assert.equal(receiver.requests.length, 1);
+  });
+
+  it('delivers through the guarded fetch by default, refusing loopback unless allowed', async () => {
+    const receiver = await startReceiver();
+    const refused = setup({ a: { url: receiver.url.replace('127.0.0.1', 'localhost') } }, { outboundPolicy: BY_DEFAULT });
+    const row = refused.queue.add('a');
+    refused.dispatcher.notify(['a']);
+    await waitFor(() => delivered(refused.queue, 'a'), 'settled');
+    assert.deepEqual([refused.queue.get(row.deliveryId).status, refused.queue.get(row.deliveryId).attempts], ['failed', 1]);
+    assert.match(refused.queue.get(row.deliveryId).lastError!, /'localhost' resolves to a loopback address/);
+    assert.equal(receiver.connections(), 0);
+
+    const allowed = setup({ a: { url: receiver.url.replace('127.0.0.1', 'localhost') } }, {
+      outboundPolicy: createWebhookPolicy({ allowHosts: parseAllowHosts('localhost') }),
+    });
+    const ok = allowed.queue.add('a');
+    allowed.dispatcher.notify(['a']);
+    await waitFor(() => delivered(allowed.queue, 'a'), 'delivered when allowed');
+    assert.equal(allowed.queue.get(ok.deliveryId).status, 'delivered');
+    assert.equal(receiver.requests.length, 1);
   });
 
   it('survives a queue that throws (logs, backs off, delivers at least once)', async () => {

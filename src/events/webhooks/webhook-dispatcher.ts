@@ -1,4 +1,5 @@
 import { describeError, InvalidInputError } from '../../shared/errors.js';
+import { createGuardedFetch, findRefusedAddressError, type OutboundPolicy } from '../../net/outbound-policy.js';
 import type { Logger } from '../../shared/logger.js';
 import { classifyResponse, retryDelayForResponse, retryDelayMs } from './retry-schedule.js';
 import {
@@ -11,7 +12,7 @@ import {
   WEBHOOK_USER_AGENT,
   signDelivery,
 } from './webhook-signature.js';
-import { assertDeliverableAddress, validateWebhookUrl, type LookupAll } from './webhook-url.js';
+import { validateWebhookUrl } from './webhook-url.js';
 import type { DeliveryQueue, PendingDelivery, RetryPolicy, WebhookKey, WebhookTarget } from './webhook-types.js';
 
 export interface WebhookDispatcherDeps {
@@ -19,15 +20,15 @@ export interface WebhookDispatcherDeps {
   /** The session's webhooks as configured now; read before every attempt (url and secret come from here). */
   targets: () => Map<WebhookKey, WebhookTarget>;
   policy: RetryPolicy;
-  allowLinkLocal: boolean;
+  /** Where deliveries may connect to: checked on the URL as written and, by the default fetch, on every connection. */
+  outboundPolicy: OutboundPolicy;
   logger: Logger;
   /** Epoch ms; for nextAttemptAt, due checks and the signed timestamp. */
   now?: () => number;
+  /** createGuardedFetch(outboundPolicy) unless given (tests). */
   fetchImpl?: typeof fetch;
   /** Jitter source (tests). */
   random?: () => number;
-  /** Resolver for the delivery-time link-local check (tests); dns.promises.lookup by default. */
-  lookup?: LookupAll;
 }
 
 /** Error recorded on (and reason for failing) pending deliveries of a webhook that is no longer configured. */
@@ -39,6 +40,17 @@ const MAX_TIMER_MS = 2_147_483_647;
 const MIN_ERROR_BACKOFF_MS = 100;
 /** How much of a refusing receiver's answer goes into lastError. */
 const ERROR_SNIPPET_CHARS = 200;
+
+/** One guarded fetch (one connection pool) per policy, shared by the dispatchers of every session. */
+const guardedFetches = new WeakMap<OutboundPolicy, typeof fetch>();
+function guardedFetchFor(policy: OutboundPolicy): typeof fetch {
+  let guarded = guardedFetches.get(policy);
+  if (guarded === undefined) {
+    guarded = createGuardedFetch(policy);
+    guardedFetches.set(policy, guarded);
+  }
+  return guarded;
+}
 
 type AttemptResult =
   | { kind: 'delivered'; statusCode: number }
@@ -77,7 +89,7 @@ export class WebhookDispatcher {
     private readonly deps: WebhookDispatcherDeps,
   ) {
     this.now = deps.now ?? Date.now;
-    this.fetchImpl = deps.fetchImpl ?? fetch;
+    this.fetchImpl = deps.fetchImpl ?? guardedFetchFor(deps.outboundPolicy);
     this.random = deps.random ?? Math.random;
     this.resume();
   }
@@ -229,7 +241,7 @@ export class WebhookDispatcher {
 
   /** One POST, bounded by the policy's timeout and aborted by close(); never throws. */
   private async attempt(delivery: PendingDelivery, target: WebhookTarget): Promise<AttemptResult> {
-    const { policy, allowLinkLocal } = this.deps;
+    const { policy, outboundPolicy } = this.deps;
     const controller = new AbortController();
     const onClose = () => controller.abort();
     this.closing.signal.addEventListener('abort', onClose, { once: true });
@@ -239,8 +251,8 @@ export class WebhookDispatcher {
       controller.abort();
     }, policy.timeoutMs);
     try {
-      const url = validateWebhookUrl(target.url, { allowLinkLocal });
-      await abortable(assertDeliverableAddress(new URL(url).hostname, { allowLinkLocal, lookup: this.deps.lookup }), controller.signal);
+      // configured before the policy was narrowed, or not through the API (--webhook-host): checked again here
+      const url = validateWebhookUrl(target.url, outboundPolicy);
       const timestamp = String(Math.floor(this.now() / 1000));
       const headers: Record<string, string> = {
         [HEADER_CONTENT_TYPE]: 'application/json',
@@ -271,6 +283,9 @@ export class WebhookDispatcher {
     } catch (error) {
       if (this.closing.signal.aborted) return { kind: 'aborted' };
       if (timedOut) return { kind: 'retry', error: `timed out after ${policy.timeoutMs} ms` };
+      // refused at connection time (the name resolves where the policy says no): a give-up, like a refused URL
+      const refused = findRefusedAddressError(error);
+      if (refused !== undefined) return { kind: 'give-up', error: refused.message };
       if (error instanceof InvalidInputError) return { kind: 'give-up', error: error.message };
       return { kind: 'retry', error: describeFetchError(error) };
     } finally {
@@ -290,25 +305,6 @@ export class WebhookDispatcher {
       this.deps.logger.error(`webhook dispatcher ${what} failed`, { session: this.sessionId, error: describeError(error) });
     }
   }
-}
-
-/** Rejects as soon as the signal aborts (the promise itself goes on; a DNS lookup cannot be cancelled). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 async function discardBody(response: Response): Promise<void> {

@@ -5,6 +5,8 @@ import type { SessionManager } from '../../sessions/session-manager.js';
 import type { Session } from '../../sessions/session.js';
 import { CreateSessionSchema, LogsQuerySchema, SessionIdParamsSchema } from '../api-schemas.js';
 import { parseInput } from '../middleware/validate.js';
+import { checkWebhookTarget } from '../../events/webhooks/webhook-url.js';
+import type { OutboundPolicy } from '../../net/outbound-policy.js';
 
 /** Deadline of waitForQR beyond the session's own start timeout. */
 const WAIT_MARGIN_MS = 5_000;
@@ -17,11 +19,14 @@ export function sessionIdOf(params: unknown): string {
   return parseInput(SessionIdParamsSchema, params, 'session id').id;
 }
 
-export function sessionsRouter(manager: SessionManager): Router {
+export function sessionsRouter(manager: SessionManager, webhookPolicy: OutboundPolicy): Router {
   const router = Router();
 
   router.post('/sessions', async (request, response) => {
     const body = parseInput(CreateSessionSchema, request.body, 'request body');
+    // the same address checks as PUT .../webhooks: a webhook given at creation is no way around them
+    const webhookUrls = [body.config?.webhookUrl, ...(body.config?.webhooks ?? []).map((webhook) => webhook.url)];
+    for (const url of webhookUrls) if (url !== undefined) await checkWebhookTarget(url, webhookPolicy);
     const session = await manager.create(body.sessionId, body.config ?? {}, { start: body.start ?? true });
     if (body.start ?? true) {
       manager.start(session.id, 'created');
@@ -39,8 +44,8 @@ export function sessionsRouter(manager: SessionManager): Router {
   });
 
   router.get('/sessions/:id/status', (request, response) => {
-    const { id, status, reason, me, history } = manager.get(sessionIdOf(request.params)).snapshot();
-    response.json({ id, status, reason, me, history });
+    const { id, status, reason, me, restartAt, history } = manager.get(sessionIdOf(request.params)).snapshot();
+    response.json({ id, status, reason, me, restartAt, history });
   });
 
   router.get('/sessions/:id/qr', async (request, response) => {

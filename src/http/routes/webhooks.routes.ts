@@ -3,12 +3,14 @@ import { NotFoundError } from '../../shared/errors.js';
 import type { SessionManager } from '../../sessions/session-manager.js';
 import { WebhooksSchema, redactWebhooks } from '../../sessions/session-config.js';
 import type { SessionChannels } from '../../events/session-channels.js';
-import { validateWebhookUrl } from '../../events/webhooks/webhook-url.js';
+import { checkWebhookTarget } from '../../events/webhooks/webhook-url.js';
+import type { OutboundPolicy } from '../../net/outbound-policy.js';
 import { DeliveriesQuerySchema, DeliveryParamsSchema } from '../api-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 import { sessionIdOf } from './sessions.routes.js';
 
-export function webhooksRouter(manager: SessionManager, channels: SessionChannels, options: { allowLinkLocal: boolean }): Router {
+/** `outboundPolicy`: where webhook URLs may point (createWebhookPolicy); checked as written when they are set. */
+export function webhooksRouter(manager: SessionManager, channels: SessionChannels, outboundPolicy: OutboundPolicy): Router {
   const router = Router();
 
   router.get('/sessions/:id/webhooks', (request, response) => {
@@ -19,7 +21,7 @@ export function webhooksRouter(manager: SessionManager, channels: SessionChannel
   router.put('/sessions/:id/webhooks', async (request, response) => {
     const sessionId = sessionIdOf(request.params);
     const webhooks = parseInput(WebhooksSchema, request.body, 'webhooks (an array of {url, events?, secret?})');
-    for (const webhook of webhooks) validateWebhookUrl(webhook.url, options);
+    for (const webhook of webhooks) await checkWebhookTarget(webhook.url, outboundPolicy);
     const session = await manager.setWebhooks(sessionId, webhooks);
     // deliveries still queued for a webhook that was just removed settle now, not at the next event
     channels.get(session.id).dispatcher.notify();

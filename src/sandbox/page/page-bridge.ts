@@ -93,6 +93,7 @@ function setState(state) {
 function becomeLinked(p) {
   pairing = p;
   me = createWid(p.phone + '@c.us');
+  meLid = createWid(lidOf(p.phone) + '@lid');
   ensureContact(me).set({ pushname: p.pushName, isMe: true });
   Conn.set({ pushname: p.pushName, wid: me });
   Socket.set('stream', 'CONNECTED');
@@ -101,6 +102,7 @@ function becomeLinked(p) {
 function becomeUnpaired(ref) {
   pairing = null;
   me = null;
+  meLid = null;
   if (ref) Conn.set('ref', ref);
   setState('UNPAIRED');
   Socket.hasSynced = false;
@@ -111,18 +113,24 @@ function receive(d) {
   var key = new MsgKey({ fromMe: false, remote: from, id: d.id });
   if (Msg.get(key)) return;
   var chat = ensureChat(from);
-  var msg = new MsgModel({ id: key, body: d.body, type: 'chat', t: d.t, from: from, to: me, self: 'in', ack: 1,
+  var msg = new MsgModel({ id: key, body: d.body, type: 'chat', t: d.t, from: from, to: from.isLid() ? meLid : me, self: 'in', ack: 1,
     isNewMsg: true, local: false });
   Msg.add(msg);
   chat.msgs.add(msg);
   chat.lastReceivedKey = key;
   chat.set('t', d.t);
 }
+/** A fixed 15-digit LID per phone number (real LIDs are unrelated to the number; the sandbox only needs it stable). */
+function lidOf(phone) {
+  var digits = String(phone).split('').reverse().join('');
+  return ('2' + digits + '000000000000000').slice(0, 15);
+}
 async function sandboxUnlink() {
   try { await postToServer('/sandbox/unlink', {}); } catch (e) { report('warn', 'unlink: ' + describe(e)); }
   await clearPairing();
   pairing = null;
   me = null;
+  meLid = null;
 }
 
 async function hello() {

@@ -6,6 +6,8 @@
  */
 export const PAGE_MODULES_JS = String.raw`
 var me = null;
+/** The account's linked id (LID): WhatsApp addresses contacts by phone (@c.us) or by LID (@lid). */
+var meLid = null;
 
 class MsgModel extends Model {
   constructor(attrs) {
@@ -153,8 +155,8 @@ var MODULES = {
   WAWebUserPrefsMultiDevice: { getADVSecretKey: function () { return advSecretKey; } },
   WAWebUserPrefsMeUser: {
     getMaybeMePnUser: function () { return me; },
-    getMaybeMeLidUser: function () { return null; },
-    getMePNandLIDWids: function () { return me ? [me] : []; },
+    getMaybeMeLidUser: function () { return meLid; },
+    getMePNandLIDWids: function () { return me ? [me, meLid] : []; },
   },
   WAWebCollections: { Msg: Msg, Chat: Chat, Contact: Contact },
   WAWebSyncGatingUtils: {},

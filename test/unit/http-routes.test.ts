@@ -1,0 +1,190 @@
+/**
+ * The router table itself, read from the Express app: every route answers 401 without the key (except the
+ * public ones), and every route is in the OpenAPI document and the other way round.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Express } from 'express';
+import { DEFAULT_FLAG_POLICY } from '../../src/browser/chromium-flags.js';
+import { createSilentLogger } from '../../src/shared/logger.js';
+import { SessionEvents } from '../../src/sessions/session-events.js';
+import { SessionMaintenance } from '../../src/sessions/session-maintenance.js';
+import { SessionManager } from '../../src/sessions/session-manager.js';
+import { SessionChannels } from '../../src/events/session-channels.js';
+import { EventStream } from '../../src/events/event-stream.js';
+import { createWebhookPolicy } from '../../src/events/webhooks/webhook-url.js';
+import { SandboxHub } from '../../src/sandbox/sandbox-hub.js';
+import { createApp } from '../../src/http/app.js';
+import { OPERATIONS } from '../../src/http/openapi.js';
+import { FakeProcessTable } from '../fakes/fake-process-table.js';
+import { FakeWaClientFactory } from '../fakes/fake-wa-client.js';
+import { InMemorySessionStore } from '../fakes/in-memory-session-store.js';
+
+const API_KEY = 'router-table-key-1';
+/** Answer without a key, by design: liveness probes and the API's own documentation. */
+const PUBLIC = new Set(['GET /health', 'GET /info', 'GET /openapi.json']);
+
+interface RouteLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle: { stack?: RouteLayer[] };
+  rawPath?: string;
+}
+
+/** Method and path of every route registered on the app, mounted routers included. */
+function routesOf(app: Express): { method: string; path: string }[] {
+  const routes: { method: string; path: string }[] = [];
+  const walk = (stack: RouteLayer[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const [method, on] of Object.entries(layer.route.methods)) {
+          if (on && method !== '_all') routes.push({ method: method.toUpperCase(), path: prefix + layer.route.path });
+        }
+      } else if (layer.handle.stack) {
+        walk(layer.handle.stack, prefix + (layer.rawPath && layer.rawPath !== '/' ? layer.rawPath : ''));
+      }
+    }
+  };
+  walk((app as unknown as { router: { stack: RouteLayer[] } }).router.stack, '');
+  return routes;
+}
+
+let server: Server;
+let baseUrl: string;
+let app: Express;
+let hub: SandboxHub;
+let root: string;
+let channels: SessionChannels;
+let stream: EventStream;
+let manager: SessionManager;
+/** Holds a delete between closing the session's log and removing its folder, while a test is running. */
+let deleteGate: Promise<void> | undefined;
+
+before(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'wamux-routes-'));
+  const logger = createSilentLogger();
+  const store = new InMemorySessionStore(root);
+  const processes = new FakeProcessTable();
+  manager = new SessionManager({
+    store,
+    processes,
+    hostname: 'testhost',
+    logger,
+    now: () => Date.now(),
+    clientFactory: new FakeWaClientFactory().create,
+    events: new SessionEvents(),
+    settings: { serverChromiumArgs: [], flagPolicy: DEFAULT_FLAG_POLICY, stopDeadlineMs: 1_000, stableAfterMs: 60_000 },
+    managerSettings: { maxSessions: 10, sandboxByDefault: true, restart: { maxAttempts: 3, windowMs: 120_000, cooldownMs: 0 }, lockTimeoutMs: 5_000 },
+    beforeRemove: async (sessionId) => {
+      await channels.close(sessionId);
+      await rm(path.join(root, sessionId), { recursive: true, force: true });
+      await deleteGate;
+    },
+  });
+  const webhookPolicy = createWebhookPolicy({ allowHosts: [] });
+  channels = new SessionChannels({
+    folderOf: (sessionId) => path.join(root, sessionId),
+    isActive: (sessionId) => manager.isActive(sessionId),
+    targetsOf: () => new Map(),
+    policy: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, timeoutMs: 1_000 },
+    outboundPolicy: webhookPolicy,
+    logger,
+  });
+  stream = new EventStream(logger);
+  hub = await SandboxHub.create({ logger });
+  app = createApp({
+    manager,
+    maintenance: new SessionMaintenance(manager, { store, processes, hostname: 'testhost', logger, now: () => Date.now() }),
+    channels,
+    stream,
+    webhookPolicy,
+    sandbox: hub,
+    logger,
+    info: { version: 'test', whatsappWebJs: 'test', startedAt: Date.now() },
+    apiKey: API_KEY,
+    rateLimit: { max: 10_000, windowMs: 10_000 },
+    trustProxy: false,
+  });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  server?.close();
+  server?.closeAllConnections();
+  stream?.close();
+  await channels?.closeAll();
+  await hub?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+test('every route but the public ones answers 401 JSON without the key, and with a wrong key', async () => {
+  const routes = routesOf(app);
+  assert.ok(routes.length >= 25, `the router table was read: ${routes.length} routes`);
+  const guarded = routes.filter((route) => !PUBLIC.has(`${route.method} ${route.path}`));
+  for (const route of guarded) {
+    const url = baseUrl + route.path.replace(':deliveryId', '00000000-0000-4000-8000-000000000000').replace(':id', 'desk');
+    for (const headers of [{}, { 'x-api-key': 'wrong-key-00000000' }] as Record<string, string>[]) {
+      const response = await fetch(url, {
+        method: route.method,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: route.method === 'GET' ? undefined : '{}',
+      });
+      assert.equal(response.status, 401, `${route.method} ${route.path} ${JSON.stringify(headers)}`);
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'UNAUTHORIZED', `${route.method} ${route.path}`);
+    }
+  }
+  for (const key of PUBLIC) {
+    const [method, route] = key.split(' ') as [string, string];
+    assert.equal((await fetch(baseUrl + route, { method })).status, 200, key);
+  }
+});
+
+test('the OpenAPI document lists exactly the routes the server answers', () => {
+  const served = new Set(
+    routesOf(app)
+      .filter((route) => route.path !== '/openapi.json')
+      .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`),
+  );
+  const documented = new Set(OPERATIONS.map((operation) => `${operation.method.toUpperCase()} ${operation.path}`));
+  assert.deepEqual([...served].filter((route) => !documented.has(route)), [], 'served but not documented');
+  assert.deepEqual([...documented].filter((route) => !served.has(route)), [], 'documented but not served');
+});
+
+test('reads and a webhook change during a delete answer 404 and bring nothing of the session back', async () => {
+  const headers = { 'x-api-key': API_KEY, 'content-type': 'application/json' };
+  await manager.create('leaving', {}, { start: false });
+  await mkdir(path.join(root, 'leaving'), { recursive: true });
+  assert.equal((await fetch(`${baseUrl}/api/v1/sessions/leaving/messages`, { headers })).status, 200, 'the log opens while it exists');
+  let openGate: () => void = () => {};
+  deleteGate = new Promise((resolve) => {
+    openGate = resolve;
+  });
+  const deleting = fetch(`${baseUrl}/api/v1/sessions/leaving`, { method: 'DELETE', headers });
+  // wait until the delete has removed the folder and is held before answering
+  const deadline = Date.now() + 5_000;
+  while (existsSync(path.join(root, 'leaving'))) {
+    assert.ok(Date.now() < deadline, 'the delete never got to removing the folder');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  // the routes that read the session's log (its config, in memory, stays readable until the delete answers)
+  for (const route of ['messages', 'events', 'webhooks/deliveries']) {
+    const response = await fetch(`${baseUrl}/api/v1/sessions/leaving/${route}`, { headers });
+    assert.equal(response.status, 404, route);
+  }
+  const stream = await fetch(`${baseUrl}/api/v1/events/stream?session=leaving`, { headers });
+  assert.equal(stream.status, 404, 'the stream');
+  const put = fetch(`${baseUrl}/api/v1/sessions/leaving/webhooks`, { method: 'PUT', headers, body: JSON.stringify([{ url: 'https://93.184.215.14/wa' }]) });
+  openGate();
+  assert.equal((await deleting).status, 200);
+  assert.equal((await put).status, 404, 'a webhook change queued behind the delete');
+  deleteGate = undefined;
+  assert.equal(existsSync(path.join(root, 'leaving')), false, 'nothing re-created the folder or its log');
+  assert.equal(manager.has('leaving'), false);
+});
