@@ -10,6 +10,9 @@ import { Session, type SessionSnapshot } from './session.js';
 import { resolveSessionConfig, type SessionConfigInput } from './session-config.js';
 import { nextStatusIn, type SessionEvents } from './session-events.js';
 import { SessionLifecycle, type ClientLoss, type LifecycleDeps } from './session-lifecycle.js';
+import { SessionRegistry } from './session-registry.js';
+import { planRecovery } from './crash-recovery.js';
+import { beingDeleted, notReady, unusable } from './session-errors.js';
 import type { SessionStatus } from './session-status.js';
 
 export interface SessionManagerSettings {
@@ -36,12 +39,10 @@ const SETTLED: ReadonlySet<SessionStatus> = new Set(['SCAN_QR_CODE', 'WORKING', 
 
 /** All sessions of this process: the Map, the pending set, one lock per session, and crash recovery. */
 export class SessionManager {
-  private readonly sessions = new Map<string, Session>();
-  private readonly pending = new Set<string>();
-  /** Ids whose delete is under way: no start, and no create of the same id, until the folder is gone. */
-  private readonly deleting = new Set<string>();
-  /** Ids being created: they count against --max-sessions before they are in the Map. */
-  private readonly creating = new Set<string>();
+  private readonly registry = new SessionRegistry();
+  private readonly pending = this.registry.pending;
+  private readonly deleting = this.registry.deleting;
+  private readonly creating = this.registry.creating;
   private readonly lock = new KeyedLock();
   private readonly lifecycle: SessionLifecycle;
   private shuttingDown = false;
@@ -51,21 +52,19 @@ export class SessionManager {
   }
 
   list(): SessionSnapshot[] {
-    return [...this.sessions.values()].map((session) => session.snapshot());
+    return this.registry.list();
   }
 
   all(): Session[] {
-    return [...this.sessions.values()];
+    return this.registry.all();
   }
 
   get(sessionId: string): Session {
-    const session = this.sessions.get(sessionId);
-    if (!session) throw new SessionNotFoundError(sessionId);
-    return session;
+    return this.registry.get(sessionId);
   }
 
   has(sessionId: string): boolean {
-    return this.sessions.has(sessionId);
+    return this.registry.has(sessionId);
   }
 
   /**
@@ -110,7 +109,7 @@ export class SessionManager {
   /** Ids of loaded sessions whose saved state says the user wants them running (and that boot did not fail). */
   async wantedRunning(): Promise<string[]> {
     const wanted: string[] = [];
-    for (const session of this.sessions.values()) {
+    for (const session of this.registry.all()) {
       if (session.unusableReason !== undefined || session.status.status !== 'STOPPED') continue;
       const stored = await this.deps.store.read(session.id).catch(() => undefined);
       if (stored?.desiredState === 'running') wanted.push(session.id);
@@ -120,19 +119,19 @@ export class SessionManager {
 
   /** Boot could not prepare a loaded session (e.g. an old browser on its profile would not die): FAILED, not restored. */
   failAtBoot(sessionId: string, reason: string): void {
-    const session = this.sessions.get(sessionId);
+    const session = this.registry.has(sessionId) ? this.registry.get(sessionId) : undefined;
     if (session?.status.status === 'STOPPED') session.status.moveTo('FAILED', reason);
   }
 
   async create(sessionId: string, input: SessionConfigInput, options: { start: boolean }): Promise<Session> {
     if (this.deleting.has(sessionId)) throw beingDeleted(sessionId);
-    if (this.sessions.has(sessionId) || this.pending.has(sessionId)) {
+    if (this.registry.has(sessionId) || this.pending.has(sessionId)) {
       throw new ConflictError('SESSION_EXISTS', `Session '${sessionId}' already exists`);
     }
     const refused = refusedFlags(input.chromiumArgs ?? [], this.deps.settings.flagPolicy);
     if (refused.length > 0) throw new InvalidInputError(`config.chromiumArgs: ${describeRefusedFlags(refused)}`);
     // creates under way count too: the check and the insert into the Map are an await apart
-    if (this.sessions.size + this.creating.size >= this.deps.managerSettings.maxSessions) {
+    if (this.registry.countWithCreates >= this.deps.managerSettings.maxSessions) {
       throw new LimitReachedError(`At most ${this.deps.managerSettings.maxSessions} sessions can exist (--max-sessions)`);
     }
     this.pending.add(sessionId);
@@ -232,7 +231,7 @@ export class SessionManager {
         await session.release?.();
         session.release = undefined;
         await this.deps.store.remove(sessionId);
-        this.sessions.delete(sessionId);
+        this.registry.remove(sessionId);
       });
     } finally {
       this.deleting.delete(sessionId);
@@ -241,12 +240,12 @@ export class SessionManager {
 
   /** Loaded and not on its way out: its events belong in its log. */
   isActive(sessionId: string): boolean {
-    return this.sessions.has(sessionId) && !this.deleting.has(sessionId);
+    return this.registry.isActive(sessionId);
   }
 
   /** Whether this process is using the id: loaded, being created, or being deleted. */
   isInUse(sessionId: string): boolean {
-    return this.sessions.has(sessionId) || this.pending.has(sessionId) || this.deleting.has(sessionId);
+    return this.registry.isInUse(sessionId);
   }
 
   /** Replaces the session's webhooks; they apply to events from now on and are saved with the config. */
@@ -290,7 +289,7 @@ export class SessionManager {
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     await Promise.all(
-      [...this.sessions.values()].map(async (session) => {
+      this.registry.all().map(async (session) => {
         this.cancelRestart(session);
         session.startAbort?.abort();
         await this.lock
@@ -315,12 +314,12 @@ export class SessionManager {
       },
       this.deps.now(),
     );
-    this.sessions.set(sessionId, session);
+    this.registry.add(session);
     return session;
   }
 
   private async runStart(session: Session, signal: AbortSignal, reason: string): Promise<void> {
-    if (signal.aborted || this.shuttingDown || this.sessions.get(session.id) !== session || this.deleting.has(session.id)) return;
+    if (signal.aborted || this.shuttingDown || !this.registry.isCurrent(session) || this.deleting.has(session.id)) return;
     const status = session.status.status;
     if (STARTABLE.has(status)) session.status.moveTo('STARTING', reason);
     await this.saveDesiredState(session, 'running');
@@ -340,49 +339,40 @@ export class SessionManager {
   }
 
   private async recover(session: Session, generation: number, loss: ClientLoss): Promise<void> {
-    if (session.generation !== generation || !this.sessions.has(session.id) || this.shuttingDown) return;
+    if (session.generation !== generation || !this.registry.isCurrent(session) || this.shuttingDown) return;
     await this.lifecycle.teardown(session);
-    if (loss.kind === 'disconnected') {
-      const qrGaveUp = /max qrcode retries/i.test(loss.reason);
-      const reason = qrGaveUp
-        ? `QR code not scanned: gave up after ${session.qrCount} codes`
-        : `Logged out from the phone (${loss.reason}); start the session and scan a new QR code`;
-      if (!qrGaveUp) session.me = undefined;
+    const plan = planRecovery({
+      loss,
+      restartOnCrash: session.config.restartOnCrash,
+      qrCount: session.qrCount,
+      decideRestart: () => session.restartBudget.decide(),
+      attempts: session.restartBudget.attempts,
+      maxAttempts: this.deps.managerSettings.restart.maxAttempts,
+      now: this.deps.now(),
+    });
+    if (plan.kind === 'stop') {
+      if (plan.forgetAccount) session.me = undefined;
       await this.saveDesiredState(session, 'stopped');
-      this.lifecycle.moveTo(session, 'FAILED', reason);
+      this.lifecycle.moveTo(session, 'FAILED', plan.reason);
       return;
     }
-    if (!session.config.restartOnCrash) {
-      this.lifecycle.moveTo(session, 'FAILED', `browser crashed: ${loss.reason}`);
+    if (plan.kind === 'fail') {
+      this.lifecycle.moveTo(session, 'FAILED', plan.reason);
       return;
     }
-    const decision = session.restartBudget.decide();
-    if (!decision.allowed) {
-      this.lifecycle.moveTo(session, 'FAILED', `browser crashed: ${loss.reason}; ${decision.reason}, giving up`);
-      return;
-    }
-    const attempt = session.restartBudget.attempts + 1;
-    const max = this.deps.managerSettings.restart.maxAttempts;
-    const crash = `browser crashed: ${loss.reason}`;
-    if (decision.delayMs === 0) {
-      this.lifecycle.moveTo(session, 'STARTING', `${crash}; restart ${attempt} of ${max} now`);
-    } else {
-      // no browser runs until the cooldown is over: say so, and until when, rather than show a STARTING that is not
-      session.restartAt = this.deps.now() + decision.delayMs;
-      const at = new Date(session.restartAt).toISOString();
-      this.lifecycle.moveTo(session, 'CRASHED', `${crash}; restart ${attempt} of ${max} at ${at} (cooldown)`);
-    }
+    session.restartAt = plan.restartAt;
+    this.lifecycle.moveTo(session, plan.status, plan.reason);
     session.restartTimer = setTimeout(() => {
       session.restartTimer = undefined;
       session.restartAt = undefined;
       // counted when it begins, so the cooldown runs from one real restart to the next
       session.restartBudget.recordAttempt();
       try {
-        this.start(session.id, `restart ${attempt} of ${max} after a crash`);
+        this.start(session.id, plan.startReason);
       } catch (error) {
         session.log('warn', `crash restart skipped: ${describeError(error)}`);
       }
-    }, decision.delayMs);
+    }, plan.delayMs);
   }
 
   /** Stops whatever runs and moves the session to STOPPED. Caller holds the lock. */
@@ -415,7 +405,7 @@ export class SessionManager {
   /** A user's operation: by the time it has the lock, a delete queued before it may have removed the session. */
   private lockedLive<T>(session: Session, label: string, task: () => Promise<T>): Promise<T> {
     return this.locked(session, label, () => {
-      if (this.sessions.get(session.id) !== session) throw new SessionNotFoundError(session.id);
+      if (!this.registry.isCurrent(session)) throw new SessionNotFoundError(session.id);
       if (this.deleting.has(session.id)) throw beingDeleted(session.id);
       return task();
     });
@@ -426,28 +416,13 @@ export class SessionManager {
   }
 
   private async saveDesiredState(session: Session, desiredState: DesiredState): Promise<void> {
-    if (this.sessions.get(session.id) !== session || session.unusableReason !== undefined) return;
+    if (!this.registry.isCurrent(session) || session.unusableReason !== undefined) return;
     await this.deps.store.write({ sessionId: session.id, createdAt: session.createdAt, config: session.config, desiredState });
   }
 
   ownedBrowserPids(): Set<number> {
-    const pids = new Set<number>();
-    for (const session of this.sessions.values()) {
-      const pid = session.client?.browserPid();
-      if (pid !== undefined) pids.add(pid);
-    }
-    return pids;
+    return this.registry.ownedBrowserPids();
   }
-}
-
-function beingDeleted(sessionId: string): ConflictError {
-  return new ConflictError('SESSION_BEING_DELETED', `Session '${sessionId}' is being deleted`);
-}
-
-function unusable(session: Session): ConflictError {
-  return new ConflictError('SESSION_UNUSABLE', `Session '${session.id}' cannot be used: ${session.unusableReason}; delete it`, {
-    status: session.status.status,
-  });
 }
 
 /** What a failed read of a saved config leaves, so that boot can list the session instead of dying. */
@@ -456,12 +431,4 @@ class UnreadableConfig {
   constructor(error: unknown) {
     this.reason = describeError(error);
   }
-}
-
-function notReady(session: Session): ConflictError {
-  return new ConflictError(
-    'SESSION_NOT_READY',
-    `Session '${session.id}' is ${session.status.status}, not WORKING`,
-    { status: session.status.status },
-  );
 }
