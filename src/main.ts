@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     manager.has(sessionId) ? collectTargets(globalWebhooks, manager.get(sessionId).config) : new Map<WebhookKey, WebhookTarget>();
   const channels = new SessionChannels({
     folderOf: (sessionId) => store.profileParent(sessionId),
-    isActive: (sessionId) => manager.isActive(sessionId),
+    assertUsable: (sessionId) => manager.assertUsableLog(sessionId),
     targetsOf,
     policy: {
       maxAttempts: config.webhookMaxAttempts,
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     targetsOf,
     stream,
     logger,
-    isLoaded: (sessionId) => manager.isActive(sessionId),
+    isLoaded: (sessionId) => manager.hasUsableLog(sessionId),
   }).start();
 
   const maintenance = new SessionMaintenance(manager, { store, processes, hostname: os.hostname(), logger, now: () => Date.now() });

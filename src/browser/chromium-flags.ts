@@ -38,8 +38,55 @@ const HARMLESS_SWITCHES: ReadonlySet<string> = new Set([
   'use-mock-keychain',
 ]);
 
-/** Every `--disable-…` switch turns something off; these few turn protections off, so they stay refused. */
-const REFUSED_DISABLE_SWITCHES: ReadonlySet<string> = new Set(['disable-web-security', 'disable-site-isolation-trials']);
+/**
+ * `--disable-…` switches that only turn a feature off. Not a wildcard: some disable switches load code
+ * (--disable-extensions-except=<dir> loads the extension in <dir>) or lift protections (--disable-web-security).
+ */
+const HARMLESS_DISABLE_SWITCHES: ReadonlySet<string> = new Set([
+  'disable-gpu',
+  'disable-dev-shm-usage',
+  'disable-setuid-sandbox',
+  'disable-software-rasterizer',
+  'disable-accelerated-2d-canvas',
+  'disable-3d-apis',
+  'disable-webgl',
+  'disable-background-networking',
+  'disable-background-timer-throttling',
+  'disable-backgrounding-occluded-windows',
+  'disable-renderer-backgrounding',
+  'disable-breakpad',
+  'disable-crash-reporter',
+  'disable-component-update',
+  'disable-component-extensions-with-background-pages',
+  'disable-client-side-phishing-detection',
+  'disable-default-apps',
+  'disable-domain-reliability',
+  'disable-extensions',
+  'disable-blink-features',
+  'disable-field-trial-config',
+  'disable-hang-monitor',
+  'disable-ipc-flooding-protection',
+  'disable-notifications',
+  'disable-popup-blocking',
+  'disable-prompt-on-repost',
+  'disable-print-preview',
+  'disable-speech-api',
+  'disable-sync',
+  'disable-translate',
+  'disable-infobars',
+  'disable-quic',
+  'disable-smooth-scrolling',
+  'disable-audio-output',
+  'disable-session-crashed-bubble',
+  'disable-search-engine-choice-screen',
+  'disable-partial-raster',
+  'disable-threaded-animation',
+  'disable-threaded-scrolling',
+  'disable-checker-imaging',
+  'disable-new-content-rendering-timeout',
+  'disable-low-res-tiling',
+  'disable-image-animation-resync',
+]);
 
 const SWITCH_SYNTAX = /^--([a-z0-9][a-z0-9-]*)(?:=(.*))?$/s;
 
@@ -59,8 +106,7 @@ export function isAllowedFlag(flag: string, policy: ChromiumFlagPolicy): boolean
   const name = switchName(flag);
   if (name === undefined) return false;
   if (policy.extraAllowed.has(name)) return true;
-  if (HARMLESS_SWITCHES.has(name)) return true;
-  return name.startsWith('disable-') && !REFUSED_DISABLE_SWITCHES.has(name);
+  return HARMLESS_SWITCHES.has(name) || HARMLESS_DISABLE_SWITCHES.has(name);
 }
 
 /** The flags that are not allowed, in the order given. */
@@ -76,7 +122,7 @@ export function describeRefusedFlags(refused: readonly string[]): string {
   });
   return (
     `Chromium flag${names.length > 1 ? 's' : ''} ${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} not allowed: ` +
-    'only harmless flags (window size, language, feature toggles, --disable-…) are accepted; ' +
+    'only harmless flags (window size, language, feature toggles, switching features off) are accepted; ' +
     'a server operator can allow more with --allow-chromium-flags'
   );
 }

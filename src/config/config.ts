@@ -142,7 +142,8 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     const arg = argv[i]!;
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     const setting = match ? known.get(match[1]!) : undefined;
-    if (!match || !setting) throw new ConfigError(`Unknown argument '${arg}'`);
+    // only the name: a mistyped secret flag (--apikey=...) must not print its value
+    if (!match || !setting) throw new ConfigError(`Unknown argument '${arg.split('=')[0]!.slice(0, 60)}'`);
     let value = match[2];
     if (value === undefined) {
       const next = argv[i + 1];

@@ -28,6 +28,11 @@ export interface EventEnvelope<P = Record<string, unknown>> {
   payload: P;
 }
 
+/** The epoch ms an event id was made at (its first 9 base-36 digits). */
+export function eventIdTime(id: string): number {
+  return parseInt(id.slice(4, 13), 36);
+}
+
 let lastMs = 0;
 let counter = 0;
 

@@ -151,8 +151,6 @@ export function mergedBacklog(options: MergedBacklogOptions): Backlog {
     next: number;
     /** The last id read from this log. */
     readUpTo: string;
-    /** The last read filled a page: the log may hold more. */
-    full: boolean;
   }
   const cursors = new Map<string, Cursor>();
   let lastSent = options.afterId;
@@ -163,7 +161,6 @@ export function mergedBacklog(options: MergedBacklogOptions): Backlog {
     if (!log) return false;
     cursor.buffer = log.eventsAfterId(cursor.readUpTo, pageSize, options.events);
     cursor.next = 0;
-    cursor.full = cursor.buffer.length === pageSize;
     if (cursor.buffer.length > 0) cursor.readUpTo = cursor.buffer[cursor.buffer.length - 1]!.id;
     return true;
   };
@@ -175,7 +172,7 @@ export function mergedBacklog(options: MergedBacklogOptions): Backlog {
       for (const sessionId of active) {
         let cursor = cursors.get(sessionId);
         // a session new since the last page only has events created after everything sent so far
-        if (!cursor) cursors.set(sessionId, (cursor = { buffer: [], next: 0, readUpTo: lastSent, full: false }));
+        if (!cursor) cursors.set(sessionId, (cursor = { buffer: [], next: 0, readUpTo: lastSent }));
         // an exhausted log may have grown since the last page
         if (cursor.next >= cursor.buffer.length && !refill(sessionId, cursor)) cursors.delete(sessionId);
       }
@@ -192,7 +189,9 @@ export function mergedBacklog(options: MergedBacklogOptions): Backlog {
         const envelope = cursor.buffer[cursor.next++]!;
         page.push(envelope);
         lastSent = envelope.id;
-        if (cursor.next >= cursor.buffer.length && cursor.full && !refill(sessionId, cursor)) cursors.delete(sessionId);
+        // read again at once, full or not: its log may hold events (older ones, or ones logged since its last read)
+        // smaller than the other sessions' heads, which were read later
+        if (cursor.next >= cursor.buffer.length && !refill(sessionId, cursor)) cursors.delete(sessionId);
       }
       return page;
     },

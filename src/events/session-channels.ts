@@ -2,7 +2,7 @@ import { chmodSync, closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../shared/logger.js';
 import type { OutboundPolicy } from '../net/outbound-policy.js';
-import { ConflictError, SessionNotFoundError, describeError } from '../shared/errors.js';
+import { ConflictError, describeError } from '../shared/errors.js';
 import { SqliteEventLog } from './event-log.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import type { RetryPolicy, WebhookKey, WebhookTarget } from './webhooks/webhook-types.js';
@@ -15,8 +15,11 @@ export interface SessionChannel {
 export interface SessionChannelsDeps {
   /** The session's own folder: its log lives (and dies) with it. */
   folderOf: (sessionId: string) => string;
-  /** Loaded and not being deleted: only such a session's log may be opened (opening creates the file). */
-  isActive: (sessionId: string) => boolean;
+  /**
+   * Throws (SessionNotFoundError, or a ConflictError for a session whose files are unusable) unless the session's
+   * log may be opened: opening creates the file and resumes its webhook deliveries.
+   */
+  assertUsable: (sessionId: string) => void;
   targetsOf: (sessionId: string) => Map<WebhookKey, WebhookTarget>;
   policy: RetryPolicy;
   outboundPolicy: OutboundPolicy;
@@ -31,9 +34,9 @@ export class SessionChannels {
 
   constructor(private readonly deps: SessionChannelsDeps) {}
 
-  /** The session's channel, opened on first use; SessionNotFoundError for a session that is gone or going. */
+  /** The session's channel, opened on first use; throws what assertUsable throws for a session that is gone, going or unusable. */
   get(sessionId: string): SessionChannel {
-    if (!this.deps.isActive(sessionId)) throw new SessionNotFoundError(sessionId);
+    this.deps.assertUsable(sessionId);
     let channel = this.channels.get(sessionId);
     if (!channel) {
       const log = openLog(sessionId, path.join(this.deps.folderOf(sessionId), EVENT_LOG_FILE));

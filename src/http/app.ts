@@ -58,7 +58,7 @@ export function createApp(deps: AppDeps): Express {
     streamRouter({
       stream: deps.stream,
       logOf: (sessionId) => deps.channels.get(sessionId).log,
-      activeSessionIds: () => deps.manager.all().map((session) => session.id).filter((id) => deps.manager.isActive(id)),
+      activeSessionIds: () => deps.manager.all().map((session) => session.id).filter((id) => deps.manager.hasUsableLog(id)),
       apiKey: deps.apiKey,
     }),
   );

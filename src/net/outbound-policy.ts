@@ -9,7 +9,15 @@ import { InvalidInputError } from '../shared/errors.js';
  * except the ranges below, in every spelling, unless an allow-list entry says otherwise.
  */
 
-export type RefusedRange = 'loopback' | 'unspecified' | 'private' | 'carrier-grade NAT' | 'link-local' | 'multicast' | 'broadcast';
+export type RefusedRange =
+  | 'loopback'
+  | 'unspecified'
+  | 'private'
+  | 'carrier-grade NAT'
+  | 'link-local'
+  | 'multicast'
+  | 'broadcast'
+  | 'reserved';
 
 type Family = 'ipv4' | 'ipv6';
 
@@ -55,10 +63,23 @@ const REFUSED_RANGES: ReadonlyArray<readonly [RefusedRange, ReadonlyArray<readon
   ['link-local', [['169.254.0.0', 16], ['fe80::', 10]]],
   ['multicast', [['224.0.0.0', 4], ['ff00::', 8]]],
   ['broadcast', [['255.255.255.255', 32]]],
+  // IETF protocol assignments, benchmarking, future use; deprecated site-local; local-use NAT64; Teredo (its IPv4
+  // address is obfuscated, so it cannot be checked: refused whole)
+  [
+    'reserved',
+    [['192.0.0.0', 24], ['198.18.0.0', 15], ['240.0.0.0', 4], ['fec0::', 10], ['64:ff9b:1::', 48], ['2001::', 32]],
+  ],
 ];
 
 /** IPv6 /96 prefixes whose last 32 bits are an IPv4 address: mapped, compatible (deprecated), translated, NAT64. */
 const IPV4_EMBEDDING_PREFIXES = ['::ffff:', '::', '::ffff:0:', '64:ff9b::'];
+
+/** 6to4 (2002::/16) carries an IPv4 address in bits 16 to 48: 2002:AABB:CCDD::. */
+function sixToFourNetwork(ipv4: string): string {
+  const [a, b, c, d] = ipv4.split('.').map(Number) as [number, number, number, number];
+  const hex = (high: number, low: number) => ((high << 8) | low).toString(16);
+  return `2002:${hex(a, b)}:${hex(c, d)}::`;
+}
 
 const refusedLists: ReadonlyArray<readonly [RefusedRange, BlockList]> = REFUSED_RANGES.map(([range, subnets]) => {
   const list = new BlockList();
@@ -74,6 +95,7 @@ function addSubnet(list: BlockList, network: string, prefix: number): void {
   }
   list.addSubnet(network, prefix, 'ipv4');
   for (const embedding of IPV4_EMBEDDING_PREFIXES) list.addSubnet(`${embedding}${network}`, 96 + prefix, 'ipv6');
+  list.addSubnet(sixToFourNetwork(network), 16 + prefix, 'ipv6');
 }
 
 export function createOutboundPolicy(options: OutboundPolicyOptions): OutboundPolicy {

@@ -75,7 +75,7 @@ export const SessionConfigInputSchema = z
       .optional()
       .openapi({
         description:
-          'Extra Chromium flags from an allow-list of harmless ones (window size, language, feature toggles, --disable-…); others are a 400 unless the server allows them with --allow-chromium-flags',
+          'Extra Chromium flags from an allow-list of harmless ones (window size, language, feature toggles, switches that turn a feature off); others are a 400 unless the server allows them with --allow-chromium-flags',
       }),
     restartOnCrash: z
       .boolean()

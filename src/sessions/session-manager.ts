@@ -3,11 +3,12 @@ import { ConflictError, InvalidInputError, LimitReachedError, SessionNotFoundErr
 import { describeRefusedFlags, refusedFlags } from '../browser/chromium-flags.js';
 import { KeyedLock } from '../shared/keyed-lock.js';
 import { withTimeout } from '../shared/timing.js';
-import type { DesiredState, OwnershipRelease, SessionStore } from '../storage/session-store.js';
+import type { DesiredState, OwnershipRelease, SessionStore, StoredSession } from '../storage/session-store.js';
 import type { WaMessage } from '../wa/wa-client.js';
 import { RestartBudget, type RestartPolicySettings } from './restart-policy.js';
 import { Session, type SessionSnapshot } from './session.js';
-import { resolveSessionConfig, type SessionConfigInput } from './session-config.js';
+import { SessionConfigInputSchema, resolveSessionConfig, type SessionConfigInput } from './session-config.js';
+import { describeZodError } from '../shared/zod.js';
 import { nextStatusIn, type SessionEvents } from './session-events.js';
 import { SessionLifecycle, type ClientLoss, type LifecycleDeps } from './session-lifecycle.js';
 import { SessionRegistry } from './session-registry.js';
@@ -77,7 +78,7 @@ export class SessionManager {
     for (const sessionId of await this.deps.store.listIds()) {
       let release: OwnershipRelease | undefined;
       try {
-        const stored = await this.deps.store.read(sessionId).catch((error: unknown) => new UnreadableConfig(error));
+        const stored = await this.deps.store.read(sessionId).then(checkStoredShape, (error: unknown) => new UnreadableConfig(error));
         if (!stored) continue;
         release = await this.deps.store.claim(sessionId);
         if (stored instanceof UnreadableConfig) {
@@ -238,9 +239,24 @@ export class SessionManager {
     }
   }
 
-  /** Loaded and not on its way out: its events belong in its log. */
+  /** Loaded and not on its way out. */
   isActive(sessionId: string): boolean {
     return this.registry.isActive(sessionId);
+  }
+
+  /**
+   * Whether the session's event log may be opened and written: it is loaded, not being deleted, and its files
+   * are usable. A session listed FAILED because its files cannot be read gets nothing written into its folder.
+   */
+  hasUsableLog(sessionId: string): boolean {
+    return this.registry.isActive(sessionId) && this.registry.get(sessionId).unusableReason === undefined;
+  }
+
+  /** Throws what a request for the session's log should answer when it may not be opened: 404 or 409. */
+  assertUsableLog(sessionId: string): void {
+    if (!this.registry.isActive(sessionId)) throw new SessionNotFoundError(sessionId);
+    const session = this.registry.get(sessionId);
+    if (session.unusableReason !== undefined) throw unusable(session);
   }
 
   /** Whether this process is using the id: loaded, being created, or being deleted. */
@@ -377,6 +393,8 @@ export class SessionManager {
 
   /** Stops whatever runs and moves the session to STOPPED. Caller holds the lock. */
   private async bringDown(session: Session, reason: string): Promise<void> {
+    // a crash recovery that held the lock before us may have scheduled a restart after interrupt() ran
+    this.cancelRestart(session);
     if (session.status.status !== 'STOPPED') this.lifecycle.moveTo(session, 'STOPPING', reason);
     await this.lifecycle.teardown(session);
     if (session.status.status === 'STOPPED') return;
@@ -423,6 +441,16 @@ export class SessionManager {
   ownedBrowserPids(): Set<number> {
     return this.registry.ownedBrowserPids();
   }
+}
+
+/** A saved config that parses as JSON but is not a session's config (hand-edited, cut off) is unreadable too. */
+function checkStoredShape(stored: StoredSession | undefined): StoredSession | UnreadableConfig | undefined {
+  if (stored === undefined) return undefined;
+  const config = SessionConfigInputSchema.safeParse(stored?.config);
+  if (typeof stored !== 'object' || stored === null || typeof stored.createdAt !== 'string' || !config.success) {
+    return new UnreadableConfig(config.success ? 'createdAt is missing' : `config: ${describeZodError(config.error)}`);
+  }
+  return stored;
 }
 
 /** What a failed read of a saved config leaves, so that boot can list the session instead of dying. */

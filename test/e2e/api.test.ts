@@ -171,21 +171,13 @@ describe('safe defaults (real server process)', () => {
     }
   });
 
-  test('with the default limit, a busy bot is not refused: 300 requests in a burst all pass', async () => {
+  test('with the default limit, a busy bot is not refused: 1000 requests per 10 s, 300 in a burst all pass', async () => {
     const statuses = await Promise.all(Array.from({ length: 300 }, () => server.api('GET', '/api/v1/sessions').then((response) => response.status)));
     assert.deepEqual([...new Set(statuses)], [200]);
+    const policy = (await server.api('GET', '/api/v1/sessions')).headers.get('ratelimit-policy');
+    assert.match(policy ?? '', /q=1000;\s*w=10\b/, `the limit the server announces: ${policy}`);
   });
 
-  test('the API key, even when passed as ?apiKey=, appears in no log line', async () => {
-    const stream = await fetch(`${await server.baseUrl}/api/v1/events/stream?apiKey=${KEY}`);
-    assert.equal(stream.status, 200);
-    await stream.body?.cancel();
-    // outside the stream the key counts only as a header: a key in the URL is refused, and not logged either
-    const missing = await fetch(`${await server.baseUrl}/api/v1/nowhere?apiKey=${KEY}`);
-    assert.equal(missing.status, 401);
-    assert.ok(server.fullLogs().length > 0);
-    assert.ok(!server.fullLogs().includes(KEY), 'the key is in the server output');
-  });
 });
 
 describe('rate limit (real server process)', () => {
@@ -199,8 +191,10 @@ describe('rate limit (real server process)', () => {
   });
 
   test('the rate limit counts per API key, and per client address (behind a trusted proxy) without one', async () => {
-    for (let i = 0; i < 20; i++) assert.equal((await server.api('GET', '/api/v1/sessions')).status, 200, `request ${i + 1}`);
-    const limited = await server.api<{ error: { code: string } }>('GET', '/api/v1/sessions');
+    // requests with the key come from several clients: they share the key's budget
+    const withKey = (client: string) => server.api('GET', '/api/v1/sessions', undefined, { 'x-forwarded-for': client });
+    for (let i = 0; i < 20; i++) assert.equal((await withKey(`198.51.100.${i % 4}`)).status, 200, `request ${i + 1}`);
+    const limited = await server.api<{ error: { code: string } }>('GET', '/api/v1/sessions', undefined, { 'x-forwarded-for': '198.51.100.200' });
     assert.equal(limited.status, 429);
     assert.equal(limited.body.error.code, 'RATE_LIMITED');
     // the key's budget is spent; clients without the key are counted by their own address, one by one

@@ -2,6 +2,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { isMainBrowser } from '../../src/browser/profile-processes.js';
 import { ServerProcess, browsersOf, linkSession, waitForStatus } from './harness.js';
 
@@ -78,6 +79,7 @@ describe('sessions folder shared by two processes, and restore at boot', () => {
     const messages = await booted.api<{ error: { code: string } }>('GET', '/api/v1/sessions/logbroken/messages');
     assert.equal(messages.status, 409, JSON.stringify(messages.body));
     assert.equal(await readFile(path.join(folder, 'cfgbroken', 'config.json'), 'utf8'), brokenConfig, 'the config is left as it was');
+    assert.equal(existsSync(path.join(folder, 'cfgbroken', 'events.db')), false, 'no event log was written into its folder');
     assert.deepEqual(await readFile(path.join(folder, 'logbroken', 'events.db')), garbage, 'the log is left as it was');
     assert.equal((await booted.api('DELETE', '/api/v1/sessions/cfgbroken')).status, 200, 'a broken session can be deleted');
   });

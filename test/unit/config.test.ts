@@ -60,6 +60,7 @@ test('an invalid setting stops start-up with a message naming it', () => {
     [[], { TRUST_PROXY: 'true' }, /TRUST_PROXY.*would trust any client/],
     [[], { TRUST_PROXY: '10.0.0.0/99' }, /TRUST_PROXY/],
     [['--bogus'], {}, /Unknown argument '--bogus'/],
+    [['--apikey=s3cret-value-123'], {}, /^Unknown argument '--apikey'$/],
     [['--port'], {}, /--port needs a value/],
   ];
   for (const [argv, env, message] of cases) {

@@ -89,7 +89,7 @@ before(async () => {
   const webhookPolicy = createWebhookPolicy({ allowHosts: [] });
   channels = new SessionChannels({
     folderOf: (sessionId) => path.join(root, sessionId),
-    isActive: (sessionId) => manager.isActive(sessionId),
+    assertUsable: (sessionId) => manager.assertUsableLog(sessionId),
     targetsOf: () => new Map(),
     policy: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, timeoutMs: 1_000 },
     outboundPolicy: webhookPolicy,

@@ -79,7 +79,15 @@ describe('OutboundPolicy: refused by default, in every spelling', () => {
     ],
     ['multicast', ['224.0.0.1', '239.255.255.255', 'ff02::1', 'ff0e::1', '::ffff:224.0.0.1', '::224.0.0.1', '::ffff:0:224.0.0.1', '64:ff9b::239.1.1.1']],
     ['broadcast', ['255.255.255.255', '::ffff:255.255.255.255', '::255.255.255.255', '::ffff:0:255.255.255.255', '64:ff9b::255.255.255.255']],
+    ['reserved', ['192.0.0.8', '198.18.0.1', '198.19.255.255', '240.0.0.1', '250.1.2.3', 'fec0::1', 'feff::1', '64:ff9b:1::a', '2001:0:4136:e378::1']],
   ];
+
+  it('6to4 addresses (2002::/16) carry an IPv4 address: refused like that address', () => {
+    assert.equal(byDefault.refusalOf('2002:7f00:1::'), 'loopback');
+    assert.equal(byDefault.refusalOf('2002:a9fe:a9fe::1'), 'link-local');
+    assert.equal(byDefault.refusalOf('2002:c0a8:101::1'), 'private');
+    assert.equal(byDefault.refusalOf('2002:5db8:d70e::1'), undefined, '6to4 of a public address');
+  });
   for (const [range, addresses] of refused) {
     it(`${range}: ${addresses.join(' ')}`, () => {
       for (const address of addresses) assert.equal(byDefault.refusalOf(address), range, address);
@@ -89,8 +97,8 @@ describe('OutboundPolicy: refused by default, in every spelling', () => {
   it('lets everything else through', () => {
     const open = [
       '8.8.8.8', '93.184.216.34', '1.0.0.1', '9.255.255.255', '11.0.0.0', '100.63.255.255', '100.128.0.0', '126.255.255.255', '128.0.0.0',
-      '169.253.255.255', '169.255.0.0', '172.15.255.255', '172.32.0.0', '192.167.255.255', '192.169.0.0', '223.255.255.255', '255.255.255.254',
-      '2606:2800:220:1::1', '2001:db8::1', 'fbff::1', 'fe7f::1', 'fec0::1', 'feff::1', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8', '64:ff9c::127.0.0.1',
+      '169.253.255.255', '169.255.0.0', '172.15.255.255', '172.32.0.0', '192.167.255.255', '192.169.0.0', '223.255.255.255',
+      '2606:2800:220:1::1', '2001:db8::1', 'fbff::1', 'fe7f::1', 'fe00::1', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8', '64:ff9c::127.0.0.1', '198.20.0.0', '192.0.1.1', '223.1.1.1',
     ];
     for (const address of open) assert.equal(byDefault.refusalOf(address), undefined, address);
   });

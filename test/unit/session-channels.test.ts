@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SessionChannels, EVENT_LOG_FILE } from '../../src/events/session-channels.js';
-import { AppError } from '../../src/shared/errors.js';
+import { AppError, SessionNotFoundError } from '../../src/shared/errors.js';
 import { createSilentLogger } from '../../src/shared/logger.js';
 import { createOutboundPolicy } from '../../src/net/outbound-policy.js';
 
@@ -14,7 +14,9 @@ async function fixture() {
   const active = new Set<string>();
   const channels = new SessionChannels({
     folderOf: (sessionId) => path.join(root, sessionId),
-    isActive: (sessionId) => active.has(sessionId),
+    assertUsable: (sessionId: string) => {
+      if (!active.has(sessionId)) throw new SessionNotFoundError(sessionId);
+    },
     targetsOf: () => new Map(),
     policy: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, timeoutMs: 1_000 },
     outboundPolicy: createOutboundPolicy({ allowHosts: [] }),

@@ -7,6 +7,7 @@ import { SessionEvents } from '../../src/sessions/session-events.js';
 import { SessionManager } from '../../src/sessions/session-manager.js';
 import type { SessionStatus } from '../../src/sessions/session-status.js';
 import type { Session } from '../../src/sessions/session.js';
+import type { StoredSession } from '../../src/storage/session-store.js';
 import { FakeProcessTable } from '../fakes/fake-process-table.js';
 import { FakeWaClientFactory } from '../fakes/fake-wa-client.js';
 import { InMemorySessionStore } from '../fakes/in-memory-session-store.js';
@@ -296,12 +297,20 @@ test('a saved config that cannot be read is listed FAILED with the reason, never
   await store.write({ sessionId: 'good', createdAt: 'now', desiredState: 'running', config });
   store.folders.add('broken');
   store.unreadable.add('broken');
+  // valid JSON, but not a session's config (hand-edited): unreadable too
+  store.folders.add('odd');
+  store.saved.set('odd', { sessionId: 'odd', config: { qrTimeout: 'soon' } } as unknown as StoredSession);
   const { loaded } = await manager.loadSaved();
-  assert.deepEqual(loaded.sort(), ['broken', 'good']);
+  assert.deepEqual(loaded.sort(), ['broken', 'good', 'odd']);
+  assert.equal(manager.get('odd').status.status, 'FAILED');
+  assert.match(manager.get('odd').status.lastReason ?? '', /saved config could not be read \(config: qrTimeout/);
   const broken = manager.get('broken');
   assert.equal(broken.status.status, 'FAILED');
   assert.match(broken.status.lastReason ?? '', /saved config could not be read/);
   assert.deepEqual(await manager.wantedRunning(), ['good']);
+  assert.equal(manager.hasUsableLog('broken'), false, 'no event of it is written into its folder');
+  assert.equal(manager.hasUsableLog('good'), true);
+  assert.throws(() => manager.assertUsableLog('broken'), (error: unknown) => errorCode(error) === 'SESSION_UNUSABLE');
   assert.throws(() => manager.start('broken'), (error: unknown) => errorCode(error) === 'SESSION_UNUSABLE');
   await assert.rejects(manager.setWebhooks('broken', []), (error: unknown) => errorCode(error) === 'SESSION_UNUSABLE');
   await manager.stop('broken');
@@ -332,4 +341,26 @@ test('during the restart cooldown a crashed session is CRASHED with restartAt, t
   assert.ok(Date.now() >= restartAt - 20, 'not before restartAt');
   assert.equal(session.snapshot().restartAt, undefined);
   await until(() => factory.clients.length === 3, 'the second restart');
+});
+
+test('a stop queued behind a crash recovery cancels the restart that recovery scheduled', async () => {
+  const fixture = setup();
+  const { manager, factory, store } = fixture;
+  const session = await startWorking(fixture);
+  let closeBrowser: () => void = () => {};
+  factory.latest().destroyResult = new Promise((resolve) => {
+    closeBrowser = resolve;
+  });
+  factory.latest().emit('crashed', 'browser process exited');
+  await until(() => factory.latest().destroyCalls === 1, 'the recovery tearing the crashed browser down');
+  const stopping = manager.stop('desk'); // interrupt() runs now, before the recovery has scheduled anything
+  closeBrowser();
+  await stopping;
+  assert.equal(session.status.status, 'STOPPED');
+  assert.equal(session.snapshot().restartAt, undefined);
+  // the restart was due at once: give its timer every chance to fire
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(factory.clients.length, 1, 'no browser was launched after the stop');
+  assert.equal(session.status.status, 'STOPPED');
+  assert.equal((await store.read('desk'))?.desiredState, 'stopped');
 });

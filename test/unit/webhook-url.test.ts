@@ -15,7 +15,7 @@ describe('validateWebhookUrl', () => {
     ['http://93.184.216.34:3000/in', 'http://93.184.216.34:3000/in'],
     ['http://[2606:2800:220:1::1]:3000/in', 'http://[2606:2800:220:1::1]:3000/in'],
     ['http://169.255.0.1/', 'http://169.255.0.1/'],
-    ['http://[fec0::1]/', 'http://[fec0::1]/'],
+    ['http://[fe00::1]/', 'http://[fe00::1]/'],
     ['http://localhost:3000/in', 'http://localhost:3000/in'], // a name: checked on what it resolves to, at delivery
   ];
   for (const [url, normalised] of accepted) {
@@ -23,6 +23,8 @@ describe('validateWebhookUrl', () => {
   }
 
   const refused: Array<[string, RegExp]> = [
+    ['http://[fec0::1]/', /reserved address/],
+    ['http://[2002:7f00:1::]/', /loopback address/],
     ['ftp://example.com/hook', /http or https, not 'ftp'/],
     ['file:///etc/passwd', /http or https/],
     ['javascript:alert(1)', /http or https/],

@@ -1,7 +1,11 @@
 import { Router } from 'express';
-import { InvalidInputError, SessionNotFoundError, UnauthorizedError } from '../../shared/errors.js';
+import { AppError, InvalidInputError, SessionNotFoundError, UnauthorizedError } from '../../shared/errors.js';
 import type { SqliteEventLog } from '../../events/event-log.js';
 import { mergedBacklog, type Backlog, type EventStream } from '../../events/event-stream.js';
+import { eventIdTime } from '../../events/event-envelope.js';
+
+/** An all-sessions resume id may be this far ahead of the server's clock (ids carry the time they were made). */
+const CLOCK_SKEW_MS = 60_000;
 import { StreamQuerySchema } from '../api-schemas.js';
 import { apiKeyMatches } from '../middleware/api-key.js';
 import { parseInput } from '../middleware/validate.js';
@@ -38,8 +42,15 @@ export function streamRouter(deps: StreamRouterDeps): Router {
     const sessionIds = session !== undefined ? () => [session] : activeSessionIds;
     let backlog: Backlog | undefined;
     if (after !== undefined) {
-      if (!sessionIds().some((sessionId) => openLog(logOf, sessionId)?.hasEvent(after))) {
-        const where = session !== undefined ? `session '${session}''s log` : "any session's log";
+      // one session: the id must be in its log. All sessions: ids sort across sessions, so resuming after an id
+      // is well defined even when its session has been deleted since (a reconnecting EventSource stops for good
+      // on a 400); only an id from the future cannot be a position in the stream.
+      const known =
+        session !== undefined
+          ? openLog(logOf, session)?.hasEvent(after) === true
+          : eventIdTime(after) <= Date.now() + CLOCK_SKEW_MS;
+      if (!known) {
+        const where = session !== undefined ? `session '${session}''s log` : 'the stream (it is newer than any event)';
         throw new InvalidInputError(
           `Unknown event id '${after}': it is not in ${where}, so the stream cannot resume after it. ` +
             'To start over from live events, connect without after and without a Last-Event-ID header.',
@@ -58,12 +69,15 @@ export function streamRouter(deps: StreamRouterDeps): Router {
   return router;
 }
 
-/** The session's log, or undefined if the session is gone (deleted since it was listed). */
+/**
+ * The session's log, or undefined if the session is gone (deleted since it was listed) or its log cannot be used:
+ * one broken session must not keep every other session's stream from resuming.
+ */
 function openLog(logOf: (sessionId: string) => SqliteEventLog, sessionId: string): SqliteEventLog | undefined {
   try {
     return logOf(sessionId);
   } catch (error) {
-    if (error instanceof SessionNotFoundError) return undefined;
+    if (error instanceof SessionNotFoundError || (error instanceof AppError && error.status === 409)) return undefined;
     throw error;
   }
 }
