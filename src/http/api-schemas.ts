@@ -120,6 +120,32 @@ export const SandboxScanSchema = z
   .strict()
   .openapi('SandboxScan');
 
+export const PairingCodeRequestSchema = z
+  .object({
+    phone: z
+      .string()
+      .regex(/^\+?\d{6,15}$/, 'must be the phone number of the account to link, in international format (digits, + allowed)')
+      .transform((phone) => phone.replace(/^\+/, ''))
+      .openapi({ example: '15550000001' }),
+  })
+  .strict()
+  .openapi('PairingCodeRequest');
+
+export const PairingCodeSchema = z
+  .object({
+    id: z.string(),
+    code: z.string().openapi({ example: 'K7QZ2MPA', description: 'Enter it on that phone: Linked devices > Link with phone number' }),
+  })
+  .openapi('PairingCode');
+
+export const SandboxPairSchema = z
+  .object({
+    code: z.string().regex(/^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$/, 'must be the 8-character code the session shows'),
+    pushName: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .openapi('SandboxPair');
+
 export const SandboxIncomingSchema = z
   .object({
     from: z.string().regex(/^\d{6,15}(@(c\.us|lid))?$/, 'must be a phone number (digits), <digits>@c.us or <digits>@lid'),

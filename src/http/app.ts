@@ -19,6 +19,8 @@ import type { SessionChannels } from '../events/session-channels.js';
 import type { EventStream } from '../events/event-stream.js';
 import { sandboxRouter } from './routes/sandbox.routes.js';
 import { sessionsRouter } from './routes/sessions.routes.js';
+import { pairingRouter } from './routes/pairing.routes.js';
+import { SessionLinking } from '../sessions/session-linking.js';
 
 export interface AppDeps {
   manager: SessionManager;
@@ -66,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(sessionsRouter(deps.manager, deps.webhookPolicy));
   api.use(messagesRouter(deps.manager, deps.channels));
   api.use(webhooksRouter(deps.manager, deps.channels, deps.webhookPolicy));
+  api.use(pairingRouter(new SessionLinking(deps.manager)));
   api.use(sandboxRouter(deps.manager, deps.sandbox));
   api.use(maintenanceRouter(deps.maintenance));
   app.use('/api/v1', api);

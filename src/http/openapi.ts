@@ -9,6 +9,9 @@ import {
   EventEnvelopeSchema,
   HistoryMessageSchema,
   InfoSchema,
+  PairingCodeRequestSchema,
+  PairingCodeSchema,
+  SandboxPairSchema,
   LogLineSchema,
   MessageSchema,
   QrSchema,
@@ -45,6 +48,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'No such session',
   409: 'The session is not in a state that allows this (the error says which; SESSION_UNUSABLE when its files cannot be read)',
   429: 'Too many sessions or requests (RATE_LIMITED: per API key, or per client address without one)',
+  502: 'WhatsApp Web did not answer as expected',
 };
 
 /** Every route the server answers, documented; a unit test checks this table against the router. */
@@ -95,6 +99,10 @@ export const OPERATIONS: readonly Operation[] = [
     query: z.object({ session: z.string().optional(), events: z.string().optional().openapi({ description: 'Comma-separated event types' }), after: z.string().optional().openapi({ description: 'Resume after this event id (the Last-Event-ID header, which a reconnecting EventSource sends, means the same and wins): every event after it first, of the session or of all sessions in id order, then live; 400 if no log knows the id' }), apiKey: z.string().optional() }),
     ok: { status: 200, description: 'text/event-stream: id, event and data (the envelope as JSON) per event', contentType: 'text/event-stream' }, errors: [400, 401, 404] },
   { method: 'post', path: idPath('/sandbox/scan'), summary: 'Sandbox: the phone scans the QR code', tag: 'sandbox', body: SandboxScanSchema,
+    ok: { status: 200, schema: z.object({ account: z.object({ phone: z.string(), pushName: z.string() }) }), description: 'Linked' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/pairing-code'), summary: 'Link by phone number: the code to enter on that phone (while SCAN_QR_CODE)', tag: 'sessions', body: PairingCodeRequestSchema,
+    ok: { status: 200, schema: PairingCodeSchema, description: 'The code; the session goes WORKING once it is entered on the phone' }, errors: [400, 401, 404, 409, 502] },
+  { method: 'post', path: idPath('/sandbox/pair'), summary: 'Sandbox: the phone enters the pairing code the session shows', tag: 'sandbox', body: SandboxPairSchema,
     ok: { status: 200, schema: z.object({ account: z.object({ phone: z.string(), pushName: z.string() }) }), description: 'Linked' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/sandbox/incoming'), summary: 'Sandbox: a contact writes to the session', tag: 'sandbox', body: SandboxIncomingSchema,
     ok: { status: 201, schema: z.object({ id: z.string() }), description: 'Delivered to the page' }, errors: [400, 401, 404, 409] },

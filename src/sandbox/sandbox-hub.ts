@@ -84,6 +84,22 @@ export class SandboxHub {
     return account;
   }
 
+  /**
+   * The phone enters the pairing code the session shows (asked for with the session's phone number): the device
+   * is linked to that number as after a scan. ConflictError when no such code is shown.
+   */
+  async pair(sessionId: string, input: { code: string; pushName?: string }): Promise<SandboxAccount> {
+    checkSessionId(sessionId);
+    if (typeof input.code !== 'string' || !/^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$/.test(input.code)) {
+      throw new InvalidInputError('code must be the 8 characters the session shows (a dash in the middle is allowed)');
+    }
+    const pushName = (input.pushName ?? `Sandbox ${sessionId}`).trim();
+    if (pushName.length === 0 || pushName.length > 100) throw new InvalidInputError('pushName must be 1 to 100 characters');
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new ConflictError('SANDBOX_NO_CODE', `Session '${sessionId}' is not showing a pairing code`);
+    return session.enterPairingCode(input.code, pushName);
+  }
+
   /** A contact writes to the session. Returns the serialized id of the delivered message. */
   async incoming(sessionId: string, input: { from: string; body: string }): Promise<{ id: string }> {
     checkSessionId(sessionId);

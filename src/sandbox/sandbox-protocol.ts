@@ -13,6 +13,8 @@ export const PAGE_PATHS = {
   sent: '/sandbox/sent',
   unlink: '/sandbox/unlink',
   log: '/sandbox/log',
+  /** The page's WAWebAltDeviceLinkingApi.startAltLinkingFlow asks for a pairing code for a phone number. */
+  pairingCode: '/sandbox/pairing-code',
 } as const;
 
 const pageId = z.string().regex(/^[0-9a-f]{8,64}$/);
@@ -41,6 +43,7 @@ export const sentSchema = z.object({
   t: z.number().int().nonnegative(),
 });
 export const unlinkSchema = z.object({ page: pageId });
+export const pairingCodeSchema = z.object({ page: pageId, phone: digits });
 export const logSchema = z.object({
   page: pageId,
   level: z.enum(['debug', 'info', 'warn', 'error']),

@@ -9,7 +9,11 @@ import * as protocol from './sandbox-protocol.js';
 const PAGE_ANSWER_TIMEOUT_MS = 15_000;
 const LOGOUT_ANSWER_TIMEOUT_MS = 5_000;
 
-type PageMode = 'idle' | 'qr' | 'linked';
+/** 'code': unpaired and showing a pairing code instead of a QR code (no QR rotation). */
+type PageMode = 'idle' | 'qr' | 'code' | 'linked';
+
+/** WhatsApp's pairing codes: 8 characters, no 0/O/I/U look-alikes. */
+const PAIRING_CODE_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTVWXYZ';
 interface PageRecord {
   id: string;
   stream: SseStream;
@@ -36,6 +40,8 @@ export class SandboxSession implements SandboxPageHandler {
   private readonly revokedDevices = new Set<string>();
   private readonly sent: SandboxOutboxEntry[] = [];
   private linked: { account: SandboxAccount; deviceId: string } | undefined;
+  /** The code the page shows; the phone with that number links by entering it. */
+  private pairingCode: { code: string; phone: string; pageId: string } | undefined;
   private refuseStoredPairing = false;
   private ref = newRef();
   private qrTimer: NodeJS.Timeout | undefined;
@@ -86,6 +92,27 @@ export class SandboxSession implements SandboxPageHandler {
   async scan(account: SandboxAccount): Promise<void> {
     const page = this.latestPage('qr');
     if (!page) throw new ConflictError('SANDBOX_NO_QR', `Session '${this.id}' is not showing a QR code right now`);
+    await this.link(page, account);
+  }
+
+  /** The phone whose number the code was asked for enters it: linked as after a scan. Returns that account. */
+  async enterPairingCode(code: string, pushName: string): Promise<SandboxAccount> {
+    const wanted = this.pairingCode;
+    const given = code.replace(/-/g, '').toUpperCase();
+    if (!wanted || wanted.code !== given) {
+      throw new ConflictError('SANDBOX_WRONG_CODE', `That is not the pairing code session '${this.id}' shows`);
+    }
+    const page = this.pages.get(wanted.pageId);
+    if (!page || page.mode !== 'code' || !page.stream.isOpen) {
+      throw new ConflictError('SANDBOX_NO_CODE', `Session '${this.id}' is not showing a pairing code any more`);
+    }
+    const account = { phone: wanted.phone, pushName };
+    await this.link(page, account);
+    return account;
+  }
+
+  private async link(page: PageRecord, account: SandboxAccount): Promise<void> {
+    this.pairingCode = undefined;
     const pairing = { deviceId: hex(16), ...account };
     page.mode = 'linked';
     page.deviceId = pairing.deviceId;
@@ -101,7 +128,7 @@ export class SandboxSession implements SandboxPageHandler {
       this.updateQrTimer();
       throw error;
     }
-    this.deps.logger.info('sandbox phone scanned the QR code', { sessionId: this.id, phone: account.phone });
+    this.deps.logger.info('sandbox phone linked the device', { sessionId: this.id, phone: account.phone });
   }
 
   /** Delivers a message from `from` (a "<digits>@c.us" id); returns its serialized message id. */
@@ -167,6 +194,8 @@ export class SandboxSession implements SandboxPageHandler {
         return this.answer(protocol.parse(protocol.ackSchema, body));
       case protocol.PAGE_PATHS.sent:
         return this.recordSent(protocol.parse(protocol.sentSchema, body));
+      case protocol.PAGE_PATHS.pairingCode:
+        return this.newPairingCode(protocol.parse(protocol.pairingCodeSchema, body));
       case protocol.PAGE_PATHS.unlink:
         return this.unlink(protocol.parse(protocol.unlinkSchema, body).page);
       case protocol.PAGE_PATHS.log: {
@@ -220,6 +249,17 @@ export class SandboxSession implements SandboxPageHandler {
     this.sent.push({ id: request.id, to: request.to, body: request.body, timestamp: request.t });
     this.deps.logger.debug('sandbox session sent a message', { sessionId: this.id, to: request.to, id: request.id });
     return {};
+  }
+
+  private newPairingCode({ page: pageId, phone }: { page: string; phone: string }): { code: string } {
+    const page = this.requirePage(pageId);
+    if (page.mode !== 'qr' && page.mode !== 'code') throw new ConflictError('SANDBOX_NOT_UNPAIRED', 'This page is not waiting to be linked');
+    const code = [...randomBytes(8)].map((byte) => PAIRING_CODE_ALPHABET[byte % PAIRING_CODE_ALPHABET.length]).join('');
+    this.pairingCode = { code, phone, pageId };
+    page.mode = 'code';
+    this.updateQrTimer();
+    this.deps.logger.info('sandbox page shows a pairing code', { sessionId: this.id, phone });
+    return { code };
   }
 
   private unlink(pageId: string): object {

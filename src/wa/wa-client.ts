@@ -58,6 +58,8 @@ export interface WaClient {
   /** Unlinks the device and removes the login from the profile. */
   logout(): Promise<void>;
   sendText(chatId: string, content: string): Promise<WaMessage>;
+  /** While a QR code is shown: link by phone number instead. Resolves with the 8-character code to enter on that phone. */
+  requestPairingCode(phone: string): Promise<string>;
   /** PID of the browser's main process, once launched. */
   browserPid(): number | undefined;
   on<E extends WaClientEventName>(event: E, listener: (...args: WaClientEvents[E]) => void): void;

@@ -123,6 +123,10 @@ class WwebjsClient implements WaClient {
     return toWaMessage(message);
   }
 
+  async requestPairingCode(phone: string): Promise<string> {
+    return this.client.requestPairingCode(phone);
+  }
+
   browserPid(): number | undefined {
     return this.client.pupBrowser?.process()?.pid;
   }

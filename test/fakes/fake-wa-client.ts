@@ -38,6 +38,13 @@ export class FakeWaClient implements WaClient {
     return { id: `true_${chatId}_${this.sent.length}`, chatId, from: 'me@c.us', to: chatId, body: content, type: 'chat', timestamp: 1, fromMe: true, hasMedia: false };
   }
 
+  readonly pairingCodeRequests: string[] = [];
+
+  async requestPairingCode(phone: string): Promise<string> {
+    this.pairingCodeRequests.push(phone);
+    return 'ABCD1234';
+  }
+
   browserPid(): number | undefined {
     return this.pid;
   }

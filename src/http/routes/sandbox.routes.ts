@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { ConflictError } from '../../shared/errors.js';
 import type { SessionManager } from '../../sessions/session-manager.js';
 import type { SandboxHub } from '../../sandbox/sandbox-hub.js';
-import { SandboxIncomingSchema, SandboxScanSchema } from '../api-schemas.js';
+import { SandboxIncomingSchema, SandboxPairSchema, SandboxScanSchema } from '../api-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 import { sessionIdOf } from './sessions.routes.js';
 
@@ -22,6 +22,12 @@ export function sandboxRouter(manager: SessionManager, hub: SandboxHub): Router 
     const sessionId = sandboxSessionId(request.params);
     const input = parseInput(SandboxScanSchema, request.body, 'request body');
     response.json({ account: await hub.scan(sessionId, input) });
+  });
+
+  router.post('/sessions/:id/sandbox/pair', async (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    const input = parseInput(SandboxPairSchema, request.body, 'request body');
+    response.json({ account: await hub.pair(sessionId, input) });
   });
 
   router.post('/sessions/:id/sandbox/incoming', async (request, response) => {

@@ -144,7 +144,16 @@ var MODULES = {
   WAWebCmd: { Cmd: Cmd },
   WAWebConnModel: { Conn: Conn },
   WAWebOfflineHandler: { OfflineMessageHandler: { getOfflineDeliveryProgress: function () { return 100; } } },
-  WAWebAltDeviceLinkingApi: {},
+  WAWebAltDeviceLinkingApi: {
+    // pairing-code login (Client.requestPairingCode): the page asks its server for the code to show
+    setPairingType: function () { return undefined; },
+    initializeAltDeviceLinking: async function () { return undefined; },
+    startAltLinkingFlow: async function (phone) {
+      var reply = await postToServer('/sandbox/pairing-code', { phone: String(phone) });
+      return reply.code;
+    },
+    initializeQRLinking: async function () { return undefined; },
+  },
   WAWebAdvSignatureApi: {},
   WABase64: { encodeB64: b64, decodeB64: unb64 },
   WAWebCompanionRegClientUtils: { DEVICE_PLATFORM: 'WEB' },
