@@ -108,6 +108,32 @@ export const MessageSchema = z
   })
   .openapi('Message');
 
+export const ChatSchema = z
+  .object({
+    id: z.string().openapi({ example: '15557770000@c.us' }),
+    name: z.string(),
+    isGroup: z.boolean(),
+    unreadCount: z.number().int(),
+    timestamp: z.number().int().openapi({ description: 'Unix seconds of the last activity (0 when none)' }),
+    archived: z.boolean(),
+    pinned: z.boolean(),
+    muted: z.boolean(),
+    lastMessage: MessageSchema.optional(),
+  })
+  .openapi('Chat');
+
+export const ChatsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+
+export const ChatParamsSchema = z.object({ id: SessionIdSchema, chatId: ChatIdSchema });
+
+export const ChatHistoryQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.string().regex(/^evt_[0-9a-z]+$/, 'must be an event id').optional(),
+});
+
 export const LogsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(100) });
 
 export const LogLineSchema = z.object({ at: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() });

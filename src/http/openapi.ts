@@ -9,6 +9,7 @@ import {
   EventEnvelopeSchema,
   HistoryMessageSchema,
   InfoSchema,
+  ChatSchema,
   PairingCodeRequestSchema,
   PairingCodeSchema,
   SandboxPairSchema,
@@ -83,6 +84,12 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: idPath('/messages'), summary: 'Message history from the durable log, newest first', tag: 'messages',
     query: z.object({ chatId: z.string().optional(), limit: z.number().int().min(1).max(500).optional(), before: z.string().optional().openapi({ description: 'An eventId: older messages only' }) }),
     ok: { status: 200, schema: z.object({ id: z.string(), messages: z.array(HistoryMessageSchema), nextBefore: z.string().optional() }), description: 'Messages' }, errors: [400, 401, 404, 409] },
+  { method: 'get', path: idPath('/chats'), summary: "The account's chats as WhatsApp Web lists them, newest activity first", tag: 'messages',
+    query: z.object({ limit: z.number().int().min(1).max(500).optional(), offset: z.number().int().min(0).optional() }),
+    ok: { status: 200, schema: z.object({ id: z.string(), chats: z.array(ChatSchema), total: z.number().int(), nextOffset: z.number().int().optional() }), description: 'Chats' }, errors: [400, 401, 404, 409] },
+  { method: 'get', path: idPath('/chats/{chatId}/messages'), summary: "One chat's messages, newest first, from the session's durable log", tag: 'messages',
+    query: z.object({ limit: z.number().int().min(1).max(500).optional(), before: z.string().optional().openapi({ description: 'An eventId: older messages only' }) }),
+    ok: { status: 200, schema: z.object({ id: z.string(), chatId: z.string(), messages: z.array(HistoryMessageSchema), nextBefore: z.string().optional() }), description: 'Messages' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/events'), summary: 'Events after an event id, oldest first (catch up on what you missed)', tag: 'events',
     query: z.object({ after: z.string().optional(), limit: z.number().int().min(1).max(1000).optional() }),
     ok: { status: 200, schema: z.object({ id: z.string(), events: z.array(EventEnvelopeSchema) }), description: 'Events' }, errors: [400, 401, 404, 409] },
@@ -122,6 +129,13 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, schema: InfoSchema, description: 'Info' }, errors: [] },
 ];
 
+/** The session id, and the other {name} segments of the path, as strings. */
+function pathParamsOf(path: string): z.ZodObject | undefined {
+  if (!path.includes('{id}')) return undefined;
+  const others = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!).filter((name) => name !== 'id');
+  return SessionIdParamsSchema.extend(Object.fromEntries(others.map((name) => [name, z.string()])));
+}
+
 /** The OpenAPI document, generated from the same zod schemas the routes validate with. */
 export function buildOpenApiDocument(version: string) {
   const registry = new OpenAPIRegistry();
@@ -144,11 +158,7 @@ export function buildOpenApiDocument(version: string) {
       tags: [operation.tag],
       security: operation.tag === 'server' ? [] : [{ apiKey: [] }],
       request: {
-        params: operation.path.includes('{deliveryId}')
-          ? SessionIdParamsSchema.extend({ deliveryId: z.string() })
-          : operation.path.includes('{id}')
-            ? SessionIdParamsSchema
-            : undefined,
+        params: pathParamsOf(operation.path),
         query: operation.query,
         body: operation.body ? { content: json(operation.body) } : undefined,
       },

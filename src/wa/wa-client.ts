@@ -23,6 +23,20 @@ export interface WaMessage {
   hasMedia: boolean;
 }
 
+/** A conversation as the linked account's WhatsApp Web lists it. */
+export interface WaChat {
+  id: string;
+  name: string;
+  isGroup: boolean;
+  unreadCount: number;
+  /** Unix seconds of the last activity (0 when none). */
+  timestamp: number;
+  archived: boolean;
+  pinned: boolean;
+  muted: boolean;
+  lastMessage?: WaMessage;
+}
+
 /** Things a session reports besides messages and its own state, each with our own payload shape. */
 export type WaActivityType =
   | 'message.ack'
@@ -58,6 +72,8 @@ export interface WaClient {
   /** Unlinks the device and removes the login from the profile. */
   logout(): Promise<void>;
   sendText(chatId: string, content: string): Promise<WaMessage>;
+  /** The chats WhatsApp Web has, in no particular order. */
+  listChats(): Promise<WaChat[]>;
   /** While a QR code is shown: link by phone number instead. Resolves with the 8-character code to enter on that phone. */
   requestPairingCode(phone: string): Promise<string>;
   /** PID of the browser's main process, once launched. */

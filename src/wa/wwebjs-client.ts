@@ -4,7 +4,7 @@ import type { GroupNotification, Message, Reaction } from 'whatsapp-web.js';
 import { BASE_CHROMIUM_ARGS } from '../browser/chromium.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from './wa-client.js';
+import type { WaChat, WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from './wa-client.js';
 
 const { Client, LocalAuth } = wwebjs;
 type LibraryClient = InstanceType<typeof Client>;
@@ -121,6 +121,21 @@ class WwebjsClient implements WaClient {
   async sendText(chatId: string, content: string): Promise<WaMessage> {
     const message = await this.client.sendMessage(chatId, content);
     return toWaMessage(message);
+  }
+
+  async listChats(): Promise<WaChat[]> {
+    const chats = await this.client.getChats();
+    return chats.map((chat) => ({
+      id: chat.id._serialized,
+      name: chat.name,
+      isGroup: chat.isGroup,
+      unreadCount: chat.unreadCount,
+      timestamp: chat.timestamp ?? 0,
+      archived: chat.archived,
+      pinned: chat.pinned,
+      muted: chat.isMuted,
+      lastMessage: chat.lastMessage ? toWaMessage(chat.lastMessage) : undefined,
+    }));
   }
 
   async requestPairingCode(phone: string): Promise<string> {

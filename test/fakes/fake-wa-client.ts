@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from '../../src/wa/wa-client.js';
+import type { WaChat, WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from '../../src/wa/wa-client.js';
 
 /** A WaClient the test drives by hand: emit('qr'), emit('ready'), crash()... Records what the core asked of it. */
 export class FakeWaClient implements WaClient {
@@ -36,6 +36,12 @@ export class FakeWaClient implements WaClient {
   async sendText(chatId: string, content: string): Promise<WaMessage> {
     this.sent.push({ chatId, content });
     return { id: `true_${chatId}_${this.sent.length}`, chatId, from: 'me@c.us', to: chatId, body: content, type: 'chat', timestamp: 1, fromMe: true, hasMedia: false };
+  }
+
+  chats: WaChat[] = [];
+
+  async listChats(): Promise<WaChat[]> {
+    return this.chats;
   }
 
   readonly pairingCodeRequests: string[] = [];

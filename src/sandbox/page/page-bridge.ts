@@ -118,7 +118,7 @@ function receive(d) {
   Msg.add(msg);
   chat.msgs.add(msg);
   chat.lastReceivedKey = key;
-  chat.set('t', d.t);
+  chat.set({ t: d.t, unreadCount: (chat.unreadCount || 0) + 1 });
 }
 /** A fixed 15-digit LID per phone number (real LIDs are unrelated to the number; the sandbox only needs it stable). */
 function lidOf(phone) {
