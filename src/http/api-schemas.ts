@@ -129,6 +129,58 @@ export const ChatsQuerySchema = z.object({
 
 export const ChatParamsSchema = z.object({ id: SessionIdSchema, chatId: ChatIdSchema });
 
+export const ContactSchema = z
+  .object({
+    id: z.string().openapi({ example: '15557770000@c.us' }),
+    number: z.string(),
+    name: z.string().optional().openapi({ description: 'As saved in the address book' }),
+    pushName: z.string().optional().openapi({ description: 'As the contact named itself' }),
+    shortName: z.string().optional(),
+    isMyContact: z.boolean(),
+    isWAContact: z.boolean(),
+    isBusiness: z.boolean(),
+    isBlocked: z.boolean(),
+    isGroup: z.boolean(),
+    profilePicUrl: z.string().optional(),
+  })
+  .openapi('Contact');
+
+const contactIdPattern = /^\+?\d{5,20}$|^\d{5,20}@(c\.us|lid)$/;
+export const ContactParamsSchema = z.object({
+  id: SessionIdSchema,
+  contactId: z
+    .string()
+    .regex(contactIdPattern, 'must be a phone number or a contact id like 15550001111@c.us or 123456789012345@lid')
+    .transform((contactId) => (contactId.includes('@') ? contactId : `${contactId.replace(/^\+/, '')}@c.us`)),
+});
+
+export const NumberParamsSchema = z.object({
+  id: SessionIdSchema,
+  phone: z
+    .string()
+    .regex(/^\+?\d{6,15}$/, 'must be a phone number in international format (digits, + allowed)')
+    .transform((phone) => phone.replace(/^\+/, '')),
+});
+
+export const NumberLookupSchema = z
+  .object({ phone: z.string(), onWhatsApp: z.boolean(), chatId: z.string().optional().openapi({ description: 'Write to it with this id' }) })
+  .openapi('NumberLookup');
+
+export const SandboxContactsSchema = z
+  .array(
+    z
+      .object({
+        phone: z.string().regex(/^\d{6,15}$/, 'must be 6-15 digits'),
+        name: z.string().min(1).max(100),
+        onWhatsApp: z.boolean().default(true),
+        business: z.boolean().default(false),
+        picture: z.boolean().default(false),
+      })
+      .strict(),
+  )
+  .max(5_000)
+  .openapi('SandboxContacts');
+
 export const ChatHistoryQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.string().regex(/^evt_[0-9a-z]+$/, 'must be an event id').optional(),

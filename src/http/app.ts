@@ -20,8 +20,8 @@ import type { EventStream } from '../events/event-stream.js';
 import { sandboxRouter } from './routes/sandbox.routes.js';
 import { sessionsRouter } from './routes/sessions.routes.js';
 import { pairingRouter } from './routes/pairing.routes.js';
-import { chatsRouter } from './routes/chats.routes.js';
-import { SessionChats } from '../sessions/session-chats.js';
+import { chatsRouter, contactsRouter } from './routes/chats.routes.js';
+import { AccountDirectory } from '../sessions/account-directory.js';
 import { SessionLinking } from '../sessions/session-linking.js';
 
 export interface AppDeps {
@@ -71,7 +71,9 @@ export function createApp(deps: AppDeps): Express {
   api.use(messagesRouter(deps.manager, deps.channels));
   api.use(webhooksRouter(deps.manager, deps.channels, deps.webhookPolicy));
   api.use(pairingRouter(new SessionLinking(deps.manager)));
-  api.use(chatsRouter(deps.manager, new SessionChats(deps.manager), deps.channels));
+  const directory = new AccountDirectory(deps.manager);
+  api.use(chatsRouter(deps.manager, directory, deps.channels));
+  api.use(contactsRouter(directory));
   api.use(sandboxRouter(deps.manager, deps.sandbox));
   api.use(maintenanceRouter(deps.maintenance));
   app.use('/api/v1', api);

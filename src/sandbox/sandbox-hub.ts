@@ -4,6 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import { createSandboxCertificate, type SandboxCertificate } from './sandbox-certificate.js';
 import { SandboxSession } from './sandbox-session.js';
 import { renderSandboxPage } from './page/page-html.js';
+import type { SandboxContact } from './sandbox-protocol.js';
 
 export interface SandboxAccount {
   /** Digits only, e.g. "15550123456". */
@@ -98,6 +99,15 @@ export class SandboxHub {
     const session = this.sessions.get(sessionId);
     if (!session) throw new ConflictError('SANDBOX_NO_CODE', `Session '${sessionId}' is not showing a pairing code`);
     return session.enterPairingCode(input.code, pushName);
+  }
+
+  /** Replaces the phone's address book (synced to the linked page; number lookups answer from it). */
+  async setContacts(sessionId: string, contacts: SandboxContact[]): Promise<SandboxContact[]> {
+    checkSessionId(sessionId);
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new ConflictError('SANDBOX_NOT_STARTED', `Session '${sessionId}' has not been started yet: start it first`);
+    await session.setAddressBook(contacts);
+    return contacts;
   }
 
   /** A contact writes to the session. Returns the serialized id of the delivered message. */

@@ -13,6 +13,10 @@ export const PAGE_PATHS = {
   sent: '/sandbox/sent',
   unlink: '/sandbox/unlink',
   log: '/sandbox/log',
+  /** The linked page pulls the phone's address book (WhatsApp Web syncs contacts from the phone). */
+  contacts: '/sandbox/contacts',
+  /** WAWebQueryExistsJob.queryWidExists: is this number on WhatsApp? */
+  queryExists: '/sandbox/query-exists',
   /** The page's WAWebAltDeviceLinkingApi.startAltLinkingFlow asks for a pairing code for a phone number. */
   pairingCode: '/sandbox/pairing-code',
 } as const;
@@ -44,6 +48,19 @@ export const sentSchema = z.object({
 });
 export const unlinkSchema = z.object({ page: pageId });
 export const pairingCodeSchema = z.object({ page: pageId, phone: digits });
+export const contactsRequestSchema = z.object({ page: pageId });
+export const queryExistsSchema = z.object({ page: pageId, id: z.string().min(3).max(300) });
+
+/** One entry of the sandbox phone's address book. */
+export interface SandboxContact {
+  phone: string;
+  name: string;
+  /** false: in the address book, but the number has no WhatsApp account. */
+  onWhatsApp: boolean;
+  business: boolean;
+  /** Whether the contact has a profile picture. */
+  picture: boolean;
+}
 export const logSchema = z.object({
   page: pageId,
   level: z.enum(['debug', 'info', 'warn', 'error']),
@@ -63,6 +80,7 @@ export interface PageEvents {
   paired: { seq: number; pairing: SandboxPairing };
   incoming: { seq: number; id: string; from: string; body: string; t: number };
   logout: { seq: number };
+  contacts: { seq: number; contacts: SandboxContact[] };
 }
 export type PageEventName = keyof PageEvents;
 

@@ -39,6 +39,8 @@ export class SandboxSession implements SandboxPageHandler {
   private readonly pending = new Map<number, PendingAnswer>();
   private readonly revokedDevices = new Set<string>();
   private readonly sent: SandboxOutboxEntry[] = [];
+  /** The phone's address book: synced to the linked page, and what number lookups answer from. */
+  private addressBook: protocol.SandboxContact[] = [];
   private linked: { account: SandboxAccount; deviceId: string } | undefined;
   /** The code the page shows; the phone with that number links by entering it. */
   private pairingCode: { code: string; phone: string; pageId: string } | undefined;
@@ -194,6 +196,11 @@ export class SandboxSession implements SandboxPageHandler {
         return this.answer(protocol.parse(protocol.ackSchema, body));
       case protocol.PAGE_PATHS.sent:
         return this.recordSent(protocol.parse(protocol.sentSchema, body));
+      case protocol.PAGE_PATHS.contacts:
+        this.requirePage(protocol.parse(protocol.contactsRequestSchema, body).page);
+        return { contacts: this.addressBook };
+      case protocol.PAGE_PATHS.queryExists:
+        return this.queryExists(protocol.parse(protocol.queryExistsSchema, body).id);
       case protocol.PAGE_PATHS.pairingCode:
         return this.newPairingCode(protocol.parse(protocol.pairingCodeSchema, body));
       case protocol.PAGE_PATHS.unlink:
@@ -251,6 +258,24 @@ export class SandboxSession implements SandboxPageHandler {
     return {};
   }
 
+  /** Replaces the phone's address book and syncs it to every linked page before answering. */
+  async setAddressBook(contacts: protocol.SandboxContact[]): Promise<void> {
+    this.addressBook = contacts.map((contact) => ({ ...contact }));
+    const linked = [...this.pages.values()].filter((page) => page.mode === 'linked' && page.stream.isOpen);
+    await Promise.all(linked.map((page) => this.ask(page, 'contacts', { contacts: this.addressBook }, PAGE_ANSWER_TIMEOUT_MS)));
+  }
+
+  /**
+   * The sandbox's WhatsApp directory: every well-formed phone number has an account, except the address book's
+   * entries marked as not on WhatsApp.
+   */
+  private queryExists(id: string): { exists: boolean; id?: string } {
+    const match = /^(\d{6,15})@(c\.us|s\.whatsapp\.net)$/.exec(id);
+    if (!match) return { exists: false };
+    const entry = this.addressBook.find((contact) => contact.phone === match[1]);
+    return entry?.onWhatsApp === false ? { exists: false } : { exists: true, id: `${match[1]}@c.us` };
+  }
+
   private newPairingCode({ page: pageId, phone }: { page: string; phone: string }): { code: string } {
     const page = this.requirePage(pageId);
     if (page.mode !== 'qr' && page.mode !== 'code') throw new ConflictError('SANDBOX_NOT_UNPAIRED', 'This page is not waiting to be linked');
@@ -287,7 +312,7 @@ export class SandboxSession implements SandboxPageHandler {
     return latest;
   }
 
-  private ask<E extends 'paired' | 'incoming' | 'logout'>(
+  private ask<E extends 'paired' | 'incoming' | 'logout' | 'contacts'>(
     page: PageRecord,
     event: E,
     payload: Omit<protocol.PageEvents[E], 'seq'>,

@@ -37,6 +37,23 @@ export interface WaChat {
   lastMessage?: WaMessage;
 }
 
+/** Someone the linked account knows of: its address book, or anyone it has talked to. */
+export interface WaContact {
+  id: string;
+  /** The phone number, digits only. */
+  number: string;
+  /** As saved in the address book. */
+  name?: string;
+  /** As the contact named itself. */
+  pushName?: string;
+  shortName?: string;
+  isMyContact: boolean;
+  isWAContact: boolean;
+  isBusiness: boolean;
+  isBlocked: boolean;
+  isGroup: boolean;
+}
+
 /** Things a session reports besides messages and its own state, each with our own payload shape. */
 export type WaActivityType =
   | 'message.ack'
@@ -74,6 +91,11 @@ export interface WaClient {
   sendText(chatId: string, content: string): Promise<WaMessage>;
   /** The chats WhatsApp Web has, in no particular order. */
   listChats(): Promise<WaChat[]>;
+  listContacts(): Promise<WaContact[]>;
+  /** One contact with its profile picture URL (undefined when it has none or hides it). */
+  getContact(contactId: string): Promise<WaContact & { profilePicUrl?: string }>;
+  /** The chat id of a phone number on WhatsApp, or undefined when the number has no account. */
+  lookupNumber(phone: string): Promise<string | undefined>;
   /** While a QR code is shown: link by phone number instead. Resolves with the 8-character code to enter on that phone. */
   requestPairingCode(phone: string): Promise<string>;
   /** PID of the browser's main process, once launched. */

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import wwebjs from 'whatsapp-web.js';
-import type { GroupNotification, Message, Reaction } from 'whatsapp-web.js';
+import type { Contact, GroupNotification, Message, Reaction } from 'whatsapp-web.js';
 import { BASE_CHROMIUM_ARGS } from '../browser/chromium.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { WaChat, WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from './wa-client.js';
+import type { WaChat, WaContact, WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from './wa-client.js';
 
 const { Client, LocalAuth } = wwebjs;
 type LibraryClient = InstanceType<typeof Client>;
@@ -138,6 +138,21 @@ class WwebjsClient implements WaClient {
     }));
   }
 
+  async listContacts(): Promise<WaContact[]> {
+    return (await this.client.getContacts()).map(toWaContact);
+  }
+
+  async getContact(contactId: string): Promise<WaContact & { profilePicUrl?: string }> {
+    const contact = toWaContact(await this.client.getContactById(contactId));
+    const profilePicUrl: string | undefined = await this.client.getProfilePicUrl(contactId);
+    return profilePicUrl === undefined ? contact : { ...contact, profilePicUrl };
+  }
+
+  async lookupNumber(phone: string): Promise<string | undefined> {
+    const wid = await this.client.getNumberId(phone);
+    return wid ? wid._serialized : undefined;
+  }
+
   async requestPairingCode(phone: string): Promise<string> {
     return this.client.requestPairingCode(phone);
   }
@@ -213,6 +228,21 @@ class WwebjsClient implements WaClient {
     page?.on('close', () => report('page closed'));
     if (browser && !browser.connected) report('browser process exited');
   }
+}
+
+function toWaContact(contact: Contact): WaContact {
+  return {
+    id: contact.id._serialized,
+    number: contact.number,
+    name: contact.name ?? undefined,
+    pushName: contact.pushname ?? undefined,
+    shortName: contact.shortName ?? undefined,
+    isMyContact: contact.isMyContact,
+    isWAContact: contact.isWAContact,
+    isBusiness: contact.isBusiness,
+    isBlocked: contact.isBlocked,
+    isGroup: contact.isGroup,
+  };
 }
 
 function toWaMessage(message: Message): WaMessage {

@@ -85,3 +85,68 @@ describe('chats (real server, Chromium, whatsapp-web.js, sandbox)', () => {
     assert.equal(response.body.error.details.status, 'STOPPED');
   });
 });
+
+describe('contacts and number lookup (real server, Chromium, whatsapp-web.js, sandbox)', () => {
+  let server: ServerProcess;
+  before(async () => {
+    server = await ServerProcess.start();
+    await linkSession(server, 'book', '15550000402');
+  });
+  after(async () => {
+    await server?.cleanup();
+  });
+
+  interface Contact {
+    id: string;
+    number: string;
+    name?: string;
+    isMyContact: boolean;
+    isWAContact: boolean;
+    isBusiness: boolean;
+    profilePicUrl?: string;
+  }
+
+  test("the phone's address book is the session's contacts, with business and picture; a lookup says who is on WhatsApp", async () => {
+    const book = [
+      { phone: '15557770011', name: 'Ana Lima', picture: true },
+      { phone: '15557770012', name: 'Bistro Central', business: true },
+      { phone: '15557770013', name: 'Grandma', onWhatsApp: false },
+    ];
+    const put = await server.api('PUT', '/api/v1/sessions/book/sandbox/contacts', book);
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const listed = await server.api<{ contacts: Contact[]; total: number }>('GET', '/api/v1/sessions/book/contacts');
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    const mine = listed.body.contacts.filter((contact) => contact.isMyContact);
+    assert.deepEqual(mine.map((contact) => contact.name), ['Ana Lima', 'Bistro Central', 'Grandma'], 'the address book, by name');
+    assert.equal(mine.find((contact) => contact.name === 'Grandma')?.isWAContact, false);
+    assert.equal(mine.find((contact) => contact.name === 'Bistro Central')?.isBusiness, true);
+
+    const ana = await server.api<Contact>('GET', '/api/v1/sessions/book/contacts/15557770011@c.us');
+    assert.equal(ana.status, 200, JSON.stringify(ana.body));
+    assert.equal(ana.body.name, 'Ana Lima');
+    assert.equal(ana.body.number, '15557770011');
+    assert.match(ana.body.profilePicUrl ?? '', /^https:\/\/pps\.whatsapp\.net\//);
+    const bistro = await server.api<Contact>('GET', '/api/v1/sessions/book/contacts/+15557770012');
+    assert.equal(bistro.body.isBusiness, true);
+    assert.equal(bistro.body.profilePicUrl, undefined, 'no picture: none');
+
+    const onIt = await server.api('GET', '/api/v1/sessions/book/numbers/+15557770011');
+    assert.deepEqual(onIt.body, { phone: '15557770011', onWhatsApp: true, chatId: '15557770011@c.us' });
+    const notOnIt = await server.api('GET', '/api/v1/sessions/book/numbers/15557770013');
+    assert.deepEqual(notOnIt.body, { phone: '15557770013', onWhatsApp: false });
+    assert.equal((await server.api('GET', '/api/v1/sessions/book/numbers/12ab')).status, 400);
+  });
+
+  test('the address book comes back after a restart of the browser (WhatsApp Web syncs it from the phone)', async () => {
+    assert.equal((await server.api('POST', '/api/v1/sessions/book/stop')).status, 200);
+    assert.equal((await server.api('POST', '/api/v1/sessions/book/start')).status, 202);
+    await pollUntil(async () => (await server.api('GET', '/api/v1/sessions/book/status')).body.status === 'WORKING', { what: 'book WORKING again' });
+    await pollUntil(
+      async () => {
+        const listed = await server.api<{ contacts: Contact[] }>('GET', '/api/v1/sessions/book/contacts');
+        return listed.body.contacts.filter((contact) => contact.isMyContact).length === 3;
+      },
+      { what: 'the address book synced again' },
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { WaChat, WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from '../../src/wa/wa-client.js';
+import type { WaChat, WaContact, WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from '../../src/wa/wa-client.js';
 
 /** A WaClient the test drives by hand: emit('qr'), emit('ready'), crash()... Records what the core asked of it. */
 export class FakeWaClient implements WaClient {
@@ -39,6 +39,23 @@ export class FakeWaClient implements WaClient {
   }
 
   chats: WaChat[] = [];
+  contacts: WaContact[] = [];
+  /** Numbers the fake says have a WhatsApp account. */
+  readonly onWhatsApp = new Set<string>();
+
+  async listContacts(): Promise<WaContact[]> {
+    return this.contacts;
+  }
+
+  async getContact(contactId: string): Promise<WaContact> {
+    const contact = this.contacts.find((entry) => entry.id === contactId);
+    if (!contact) throw new Error(`no contact ${contactId}`);
+    return contact;
+  }
+
+  async lookupNumber(phone: string): Promise<string | undefined> {
+    return this.onWhatsApp.has(phone) ? `${phone}@c.us` : undefined;
+  }
 
   async listChats(): Promise<WaChat[]> {
     return this.chats;

@@ -1,19 +1,19 @@
 import { Router } from 'express';
 import type { SessionManager } from '../../sessions/session-manager.js';
-import type { SessionChats } from '../../sessions/session-chats.js';
+import type { AccountDirectory } from '../../sessions/account-directory.js';
 import type { SessionChannels } from '../../events/session-channels.js';
-import { ChatHistoryQuerySchema, ChatParamsSchema, ChatsQuerySchema } from '../api-schemas.js';
+import { ChatHistoryQuerySchema, ChatParamsSchema, ChatsQuerySchema, ContactParamsSchema, NumberParamsSchema } from '../api-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 import { sessionIdOf } from './sessions.routes.js';
 
-export function chatsRouter(manager: SessionManager, chats: SessionChats, channels: SessionChannels): Router {
+export function chatsRouter(manager: SessionManager, chats: AccountDirectory, channels: SessionChannels): Router {
   const router = Router();
 
   /** The account's chats as WhatsApp Web lists them, newest activity first, with unread counts. */
   router.get('/sessions/:id/chats', async (request, response) => {
     const sessionId = sessionIdOf(request.params);
     const page = parseInput(ChatsQuerySchema, request.query, 'query');
-    const { chats: listed, total } = await chats.list(sessionId, page);
+    const { items: listed, total } = await chats.list(sessionId, page);
     const nextOffset = page.offset + listed.length < total ? page.offset + listed.length : undefined;
     response.json({ id: sessionId, chats: listed, total, nextOffset });
   });
@@ -26,6 +26,31 @@ export function chatsRouter(manager: SessionManager, chats: SessionChats, channe
     const envelopes = channels.get(session.id).log.messages({ chatId, beforeId: before, limit });
     const messages = envelopes.map((envelope) => ({ eventId: envelope.id, ...envelope.payload }));
     response.json({ id: session.id, chatId, messages, nextBefore: envelopes.length === limit ? envelopes.at(-1)?.id : undefined });
+  });
+
+  return router;
+}
+
+/** Who the account knows, and whether a number is on WhatsApp. */
+export function contactsRouter(directory: AccountDirectory): Router {
+  const router = Router();
+
+  router.get('/sessions/:id/contacts', async (request, response) => {
+    const sessionId = sessionIdOf(request.params);
+    const page = parseInput(ChatsQuerySchema, request.query, 'query');
+    const { items, total } = await directory.contacts(sessionId, page);
+    const nextOffset = page.offset + items.length < total ? page.offset + items.length : undefined;
+    response.json({ id: sessionId, contacts: items, total, nextOffset });
+  });
+
+  router.get('/sessions/:id/contacts/:contactId', async (request, response) => {
+    const { id, contactId } = parseInput(ContactParamsSchema, request.params, 'path');
+    response.json(await directory.contact(id, contactId));
+  });
+
+  router.get('/sessions/:id/numbers/:phone', async (request, response) => {
+    const { id, phone } = parseInput(NumberParamsSchema, request.params, 'path');
+    response.json(await directory.lookupNumber(id, phone));
   });
 
   return router;

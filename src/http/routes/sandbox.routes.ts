@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { ConflictError } from '../../shared/errors.js';
 import type { SessionManager } from '../../sessions/session-manager.js';
 import type { SandboxHub } from '../../sandbox/sandbox-hub.js';
-import { SandboxIncomingSchema, SandboxPairSchema, SandboxScanSchema } from '../api-schemas.js';
+import { SandboxContactsSchema, SandboxIncomingSchema, SandboxPairSchema, SandboxScanSchema } from '../api-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 import { sessionIdOf } from './sessions.routes.js';
 
@@ -28,6 +28,12 @@ export function sandboxRouter(manager: SessionManager, hub: SandboxHub): Router 
     const sessionId = sandboxSessionId(request.params);
     const input = parseInput(SandboxPairSchema, request.body, 'request body');
     response.json({ account: await hub.pair(sessionId, input) });
+  });
+
+  router.put('/sessions/:id/sandbox/contacts', async (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    const contacts = parseInput(SandboxContactsSchema, request.body, 'address book (an array of {phone, name, onWhatsApp?, business?, picture?})');
+    response.json({ id: sessionId, contacts: await hub.setContacts(sessionId, contacts) });
   });
 
   router.post('/sessions/:id/sandbox/incoming', async (request, response) => {

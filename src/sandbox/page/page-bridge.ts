@@ -98,6 +98,7 @@ function becomeLinked(p) {
   Conn.set({ pushname: p.pushName, wid: me });
   Socket.set('stream', 'CONNECTED');
   setState('CONNECTED');
+  syncAddressBook().catch(function (e) { report('warn', 'address book sync failed: ' + describe(e)); });
 }
 function becomeUnpaired(ref) {
   pairing = null;
@@ -165,6 +166,7 @@ function connect() {
   });
   answer('paired', async function (d) { await savePairing(d.pairing); becomeLinked(d.pairing); });
   answer('incoming', function (d) { receive(d); });
+  answer('contacts', function (d) { applyAddressBook(d.contacts); });
   answer('logout', async function () { await clearPairing(); becomeUnpaired(null); });
 }
 
