@@ -129,6 +129,41 @@ export const ChatsQuerySchema = z.object({
 
 export const ChatParamsSchema = z.object({ id: SessionIdSchema, chatId: ChatIdSchema });
 
+/** A message as whatsapp-web.js serializes its key: `<fromMe>_<chat>_<id>[_<participant>]`, as wamux reports it. */
+export const MessageIdSchema = z
+  .string()
+  .regex(
+    /^(true|false)_\d{5,40}(-\d{5,20})?@(c\.us|g\.us|lid|newsletter|broadcast)_[0-9A-Za-z]{6,64}(_\d{5,20}@(c\.us|lid))?$/,
+    'must be a message id as wamux reports it, like false_15557770000@c.us_3EB0C4D2E1F0A9B8',
+  )
+  .openapi({ example: 'false_15557770000@c.us_3EB0C4D2E1F0A9B8' });
+
+export const MessageParamsSchema = z.object({ id: SessionIdSchema, messageId: MessageIdSchema });
+
+export const ReactSchema = z
+  .object({ emoji: z.string().max(32, 'must be one emoji').openapi({ example: '👍', description: 'An empty string removes the reaction' }) })
+  .strict()
+  .openapi('React');
+
+export const EditSchema = z.object({ content: z.string().min(1, 'must not be empty').max(65_536) }).strict().openapi('Edit');
+
+export const DeleteMessageQuerySchema = z.object({
+  forEveryone: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true')
+    .openapi({ description: 'true: deleted for everyone (a message this account sent); false: only here' }),
+});
+
+export const PresenceSchema = z.object({ state: z.enum(['typing', 'recording', 'paused']) }).strict().openapi('Presence');
+
+export const SandboxReactSchema = z
+  .object({ emoji: z.string().max(32), from: z.string().regex(/^\d{5,20}@(c\.us|lid)$/, 'must be a contact id').optional() })
+  .strict()
+  .openapi('SandboxReact');
+export const SandboxEditSchema = z.object({ body: z.string().min(1).max(65_536) }).strict().openapi('SandboxEdit');
+export const SandboxAckSchema = z.object({ ack: z.enum(['delivered', 'read', 'played']) }).strict().openapi('SandboxAck');
+
 export const ContactSchema = z
   .object({
     id: z.string().openapi({ example: '15557770000@c.us' }),

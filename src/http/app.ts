@@ -21,6 +21,8 @@ import { sandboxRouter } from './routes/sandbox.routes.js';
 import { sessionsRouter } from './routes/sessions.routes.js';
 import { pairingRouter } from './routes/pairing.routes.js';
 import { chatsRouter, contactsRouter } from './routes/chats.routes.js';
+import { messageActionsRouter } from './routes/message-actions.routes.js';
+import { MessageActions } from '../sessions/message-actions.js';
 import { AccountDirectory } from '../sessions/account-directory.js';
 import { SessionLinking } from '../sessions/session-linking.js';
 
@@ -74,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
   const directory = new AccountDirectory(deps.manager);
   api.use(chatsRouter(deps.manager, directory, deps.channels));
   api.use(contactsRouter(directory));
+  api.use(messageActionsRouter(new MessageActions(deps.manager)));
   api.use(sandboxRouter(deps.manager, deps.sandbox));
   api.use(maintenanceRouter(deps.maintenance));
   app.use('/api/v1', api);

@@ -4,7 +4,18 @@ import type { Logger } from '../shared/logger.js';
 import { createSandboxCertificate, type SandboxCertificate } from './sandbox-certificate.js';
 import { SandboxSession } from './sandbox-session.js';
 import { renderSandboxPage } from './page/page-html.js';
-import type { SandboxContact } from './sandbox-protocol.js';
+import type { SandboxContact, SessionAction } from './sandbox-protocol.js';
+
+export type PhoneMessageAction =
+  | { kind: 'react'; emoji: string; from?: string }
+  | { kind: 'edit'; body: string }
+  | { kind: 'revoke' }
+  | { kind: 'ack'; ack: 'delivered' | 'read' | 'played' };
+
+/** WhatsApp Web's ack levels: 1 sent (server), 2 delivered, 3 read, 4 played. */
+const ACK_LEVELS = { delivered: 2, read: 3, played: 4 } as const;
+/** `<fromMe>_<chat>_<id>[_<participant>]`, as whatsapp-web.js serializes a message key. */
+const MESSAGE_ID_RE = /^(true|false)_(\d{5,40}(?:-\d{5,20})?@(?:c\.us|g\.us|lid))_([0-9A-Za-z]{6,64})(?:_\d{5,20}@(?:c\.us|lid))?$/;
 
 export interface SandboxAccount {
   /** Digits only, e.g. "15550123456". */
@@ -20,6 +31,12 @@ export interface SandboxOutboxEntry {
   body: string;
   /** Unix seconds. */
   timestamp: number;
+  /** The session's own reaction to it ('' once removed). */
+  reaction?: string;
+  /** Set when the session edited it (body is the newest text). */
+  edited?: boolean;
+  /** Set when the session deleted it for everyone. */
+  revoked?: boolean;
 }
 
 const PHONE_RE = /^\d{6,15}$/;
@@ -108,6 +125,40 @@ export class SandboxHub {
     if (!session) throw new ConflictError('SANDBOX_NOT_STARTED', `Session '${sessionId}' has not been started yet: start it first`);
     await session.setAddressBook(contacts);
     return contacts;
+  }
+
+  /**
+   * A contact acts on a message (serialized id, as wamux reported it): reacts ('' removes; `from` defaults to
+   * the contact of a one-to-one chat), edits or revokes one of their own messages, or the message's ack moves on.
+   */
+  async messageAction(sessionId: string, messageId: string, action: PhoneMessageAction): Promise<void> {
+    checkSessionId(sessionId);
+    const key = MESSAGE_ID_RE.exec(messageId);
+    if (!key) throw new InvalidInputError('messageId must be a serialized message id like false_15557770000@c.us_3EB0ABC');
+    const [, fromMe, remote] = key as unknown as [string, 'true' | 'false', string];
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
+    if ((action.kind === 'edit' || action.kind === 'revoke') && fromMe === 'true') {
+      throw new ConflictError('SANDBOX_NOT_THEIRS', 'A contact can only edit or revoke a message they sent');
+    }
+    switch (action.kind) {
+      case 'react': {
+        const from = action.from ?? (remote.endsWith('@g.us') ? undefined : remote);
+        if (!from) throw new InvalidInputError('from is needed to react in a group');
+        return session.phoneAction('react', { messageId, emoji: action.emoji, from, t: Math.floor(Date.now() / 1000) });
+      }
+      case 'edit':
+        return session.phoneAction('edit', { messageId, body: action.body });
+      case 'revoke':
+        return session.phoneAction('revoke', { messageId });
+      case 'ack':
+        return session.phoneAction('ack', { messageId, ack: ACK_LEVELS[action.ack] });
+    }
+  }
+
+  /** What the session did to messages and chats (reactions, edits, revokes, deletes, read receipts, typing). */
+  actions(sessionId: string): SessionAction[] {
+    return this.sessions.get(sessionId)?.sessionActions() ?? [];
   }
 
   /** A contact writes to the session. Returns the serialized id of the delivered message. */

@@ -13,6 +13,8 @@ export const PAGE_PATHS = {
   sent: '/sandbox/sent',
   unlink: '/sandbox/unlink',
   log: '/sandbox/log',
+  /** What the session did to a message or a chat: reacted, edited, revoked, deleted for itself, read, typed. */
+  action: '/sandbox/action',
   /** The linked page pulls the phone's address book (WhatsApp Web syncs contacts from the phone). */
   contacts: '/sandbox/contacts',
   /** WAWebQueryExistsJob.queryWidExists: is this number on WhatsApp? */
@@ -49,6 +51,18 @@ export const sentSchema = z.object({
 export const unlinkSchema = z.object({ page: pageId });
 export const pairingCodeSchema = z.object({ page: pageId, phone: digits });
 export const contactsRequestSchema = z.object({ page: pageId });
+export const SESSION_ACTION_KINDS = ['reaction', 'edit', 'revoke', 'delete', 'seen', 'presence'] as const;
+export const actionSchema = z.object({
+  page: pageId,
+  kind: z.enum(SESSION_ACTION_KINDS),
+  /** The message acted on (serialized id), or the chat for seen and presence. */
+  target: z.string().min(3).max(300),
+  /** The emoji ('' removes it), the new body, or the presence state. */
+  value: z.string().max(100_000).optional(),
+  t: z.number().int().nonnegative(),
+});
+export type ActionRequest = z.infer<typeof actionSchema>;
+export type SessionAction = Omit<ActionRequest, 'page'>;
 export const queryExistsSchema = z.object({ page: pageId, id: z.string().min(3).max(300) });
 
 /** One entry of the sandbox phone's address book. */
@@ -81,6 +95,11 @@ export interface PageEvents {
   incoming: { seq: number; id: string; from: string; body: string; t: number };
   logout: { seq: number };
   contacts: { seq: number; contacts: SandboxContact[] };
+  /** The phone (a contact) reacts to, edits or revokes a message, or the message's ack moves on. */
+  react: { seq: number; messageId: string; emoji: string; from: string; t: number };
+  edit: { seq: number; messageId: string; body: string };
+  revoke: { seq: number; messageId: string };
+  ack: { seq: number; messageId: string; ack: number };
 }
 export type PageEventName = keyof PageEvents;
 

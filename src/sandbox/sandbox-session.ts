@@ -39,6 +39,8 @@ export class SandboxSession implements SandboxPageHandler {
   private readonly pending = new Map<number, PendingAnswer>();
   private readonly revokedDevices = new Set<string>();
   private readonly sent: SandboxOutboxEntry[] = [];
+  /** Everything the session did to messages and chats, oldest first. */
+  private readonly actions: protocol.SessionAction[] = [];
   /** The phone's address book: synced to the linked page, and what number lookups answer from. */
   private addressBook: protocol.SandboxContact[] = [];
   private linked: { account: SandboxAccount; deviceId: string } | undefined;
@@ -196,6 +198,8 @@ export class SandboxSession implements SandboxPageHandler {
         return this.answer(protocol.parse(protocol.ackSchema, body));
       case protocol.PAGE_PATHS.sent:
         return this.recordSent(protocol.parse(protocol.sentSchema, body));
+      case protocol.PAGE_PATHS.action:
+        return this.recordAction(protocol.parse(protocol.actionSchema, body));
       case protocol.PAGE_PATHS.contacts:
         this.requirePage(protocol.parse(protocol.contactsRequestSchema, body).page);
         return { contacts: this.addressBook };
@@ -258,6 +262,31 @@ export class SandboxSession implements SandboxPageHandler {
     return {};
   }
 
+  sessionActions(): protocol.SessionAction[] {
+    return this.actions.map((action) => ({ ...action }));
+  }
+
+  /**
+   * The phone acts on a message: a contact reacts to it (any message of their chat), edits or revokes one of
+   * their own, or the message's ack moves on (delivered, read). Answers once the linked page applied it.
+   */
+  async phoneAction<E extends 'react' | 'edit' | 'revoke' | 'ack'>(event: E, payload: Omit<protocol.PageEvents[E], 'seq'>): Promise<void> {
+    const page = this.latestPage('linked');
+    if (!page) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
+    await this.ask(page, event, payload, PAGE_ANSWER_TIMEOUT_MS);
+  }
+
+  private recordAction({ page: pageId, ...action }: protocol.ActionRequest): object {
+    const page = this.requirePage(pageId);
+    if (page.mode !== 'linked') throw new ConflictError('SANDBOX_NOT_LINKED', 'This page is not linked');
+    this.actions.push(action);
+    const sent = this.sent.find((entry) => entry.id === action.target);
+    if (sent && action.kind === 'reaction') sent.reaction = action.value ?? '';
+    if (sent && action.kind === 'edit') Object.assign(sent, { body: action.value ?? '', edited: true });
+    if (sent && action.kind === 'revoke') sent.revoked = true;
+    return {};
+  }
+
   /** Replaces the phone's address book and syncs it to every linked page before answering. */
   async setAddressBook(contacts: protocol.SandboxContact[]): Promise<void> {
     this.addressBook = contacts.map((contact) => ({ ...contact }));
@@ -312,7 +341,7 @@ export class SandboxSession implements SandboxPageHandler {
     return latest;
   }
 
-  private ask<E extends 'paired' | 'incoming' | 'logout' | 'contacts'>(
+  private ask<E extends Exclude<protocol.PageEventName, 'ref'>>(
     page: PageRecord,
     event: E,
     payload: Omit<protocol.PageEvents[E], 'seq'>,

@@ -92,6 +92,19 @@ export interface WaClient {
   /** The chats WhatsApp Web has, in no particular order. */
   listChats(): Promise<WaChat[]>;
   listContacts(): Promise<WaContact[]>;
+  /** Reacts to a message ('' removes the reaction). False when WhatsApp Web does not have the message. */
+  react(messageId: string, emoji: string): Promise<boolean>;
+  /**
+   * Replaces the text of a message this account sent: the edited message, 'not-editable' (not ours, not text,
+   * or too old), or 'not-found'.
+   */
+  editMessage(messageId: string, content: string): Promise<WaMessage | 'not-editable' | 'not-found'>;
+  /** Deletes a message for everyone (when this account may) or for itself. False when not found. */
+  deleteMessage(messageId: string, forEveryone: boolean): Promise<boolean>;
+  /** Marks the chat read (read receipts). */
+  markSeen(chatId: string): Promise<void>;
+  /** Shows typing or recording in the chat, or stops it. */
+  setPresence(chatId: string, state: 'typing' | 'recording' | 'paused'): Promise<void>;
   /** One contact with its profile picture URL (undefined when it has none or hides it). */
   getContact(contactId: string): Promise<WaContact & { profilePicUrl?: string }>;
   /** The chat id of a phone number on WhatsApp, or undefined when the number has no account. */

@@ -138,6 +138,38 @@ class WwebjsClient implements WaClient {
     }));
   }
 
+  async react(messageId: string, emoji: string): Promise<boolean> {
+    const message = await this.client.getMessageById(messageId);
+    if (!message) return false;
+    await message.react(emoji);
+    return true;
+  }
+
+  async editMessage(messageId: string, content: string): Promise<WaMessage | 'not-editable' | 'not-found'> {
+    const message = await this.client.getMessageById(messageId);
+    if (!message) return 'not-found';
+    const edited = await message.edit(content);
+    return edited ? toWaMessage(edited) : 'not-editable';
+  }
+
+  async deleteMessage(messageId: string, forEveryone: boolean): Promise<boolean> {
+    const message = await this.client.getMessageById(messageId);
+    if (!message) return false;
+    await message.delete(forEveryone);
+    return true;
+  }
+
+  async markSeen(chatId: string): Promise<void> {
+    await this.client.sendSeen(chatId);
+  }
+
+  async setPresence(chatId: string, state: 'typing' | 'recording' | 'paused'): Promise<void> {
+    const chat = await this.client.getChatById(chatId);
+    if (state === 'typing') await chat.sendStateTyping();
+    else if (state === 'recording') await chat.sendStateRecording();
+    else await chat.clearState();
+  }
+
   async listContacts(): Promise<WaContact[]> {
     return (await this.client.getContacts()).map(toWaContact);
   }

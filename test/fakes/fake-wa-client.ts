@@ -43,6 +43,31 @@ export class FakeWaClient implements WaClient {
   /** Numbers the fake says have a WhatsApp account. */
   readonly onWhatsApp = new Set<string>();
 
+  readonly actions: string[] = [];
+
+  async react(messageId: string, emoji: string): Promise<boolean> {
+    this.actions.push(`react ${messageId} ${emoji}`);
+    return true;
+  }
+
+  async editMessage(messageId: string, content: string): Promise<WaMessage | 'not-editable' | 'not-found'> {
+    this.actions.push(`edit ${messageId} ${content}`);
+    return 'not-found';
+  }
+
+  async deleteMessage(messageId: string, forEveryone: boolean): Promise<boolean> {
+    this.actions.push(`delete ${messageId} ${forEveryone}`);
+    return true;
+  }
+
+  async markSeen(chatId: string): Promise<void> {
+    this.actions.push(`seen ${chatId}`);
+  }
+
+  async setPresence(chatId: string, state: string): Promise<void> {
+    this.actions.push(`presence ${chatId} ${state}`);
+  }
+
   async listContacts(): Promise<WaContact[]> {
     return this.contacts;
   }

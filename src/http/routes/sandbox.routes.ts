@@ -2,7 +2,16 @@ import { Router } from 'express';
 import { ConflictError } from '../../shared/errors.js';
 import type { SessionManager } from '../../sessions/session-manager.js';
 import type { SandboxHub } from '../../sandbox/sandbox-hub.js';
-import { SandboxContactsSchema, SandboxIncomingSchema, SandboxPairSchema, SandboxScanSchema } from '../api-schemas.js';
+import {
+  MessageParamsSchema,
+  SandboxAckSchema,
+  SandboxContactsSchema,
+  SandboxEditSchema,
+  SandboxIncomingSchema,
+  SandboxPairSchema,
+  SandboxReactSchema,
+  SandboxScanSchema,
+} from '../api-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 import { sessionIdOf } from './sessions.routes.js';
 
@@ -28,6 +37,39 @@ export function sandboxRouter(manager: SessionManager, hub: SandboxHub): Router 
     const sessionId = sandboxSessionId(request.params);
     const input = parseInput(SandboxPairSchema, request.body, 'request body');
     response.json({ account: await hub.pair(sessionId, input) });
+  });
+
+  // a contact acts on a message: reacts, edits or revokes one of theirs; or its ack moves on
+  const messageOf = (params: unknown) => {
+    const { id, messageId } = parseInput(MessageParamsSchema, params, 'path');
+    return { sessionId: sandboxSessionId({ id }), messageId };
+  };
+  router.post('/sessions/:id/sandbox/messages/:messageId/react', async (request, response) => {
+    const { sessionId, messageId } = messageOf(request.params);
+    const input = parseInput(SandboxReactSchema, request.body, 'request body');
+    await hub.messageAction(sessionId, messageId, { kind: 'react', ...input });
+    response.json({ id: sessionId, messageId, reaction: input.emoji });
+  });
+  router.post('/sessions/:id/sandbox/messages/:messageId/edit', async (request, response) => {
+    const { sessionId, messageId } = messageOf(request.params);
+    const { body } = parseInput(SandboxEditSchema, request.body, 'request body');
+    await hub.messageAction(sessionId, messageId, { kind: 'edit', body });
+    response.json({ id: sessionId, messageId, body });
+  });
+  router.post('/sessions/:id/sandbox/messages/:messageId/revoke', async (request, response) => {
+    const { sessionId, messageId } = messageOf(request.params);
+    await hub.messageAction(sessionId, messageId, { kind: 'revoke' });
+    response.json({ id: sessionId, messageId, revoked: true });
+  });
+  router.post('/sessions/:id/sandbox/messages/:messageId/ack', async (request, response) => {
+    const { sessionId, messageId } = messageOf(request.params);
+    const { ack } = parseInput(SandboxAckSchema, request.body, 'request body');
+    await hub.messageAction(sessionId, messageId, { kind: 'ack', ack });
+    response.json({ id: sessionId, messageId, ack });
+  });
+  router.get('/sessions/:id/sandbox/actions', (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    response.json({ id: sessionId, actions: hub.actions(sessionId) });
   });
 
   router.put('/sessions/:id/sandbox/contacts', async (request, response) => {

@@ -167,6 +167,10 @@ function connect() {
   answer('paired', async function (d) { await savePairing(d.pairing); becomeLinked(d.pairing); });
   answer('incoming', function (d) { receive(d); });
   answer('contacts', function (d) { applyAddressBook(d.contacts); });
+  answer('react', applyPhoneReaction);
+  answer('edit', applyPhoneEdit);
+  answer('revoke', applyPhoneRevoke);
+  answer('ack', applyPhoneAck);
   answer('logout', async function () { await clearPairing(); becomeUnpaired(null); });
 }
 

@@ -1,0 +1,40 @@
+import { ConflictError, NotFoundError } from '../shared/errors.js';
+import type { WaMessage } from '../wa/wa-client.js';
+import type { SessionManager } from './session-manager.js';
+import { withWorkingClient } from './working-client.js';
+
+function messageNotFound(messageId: string): NotFoundError {
+  return new NotFoundError('MESSAGE_NOT_FOUND', `WhatsApp Web has no message '${messageId}' in this session`);
+}
+
+/** What a session does to a message or a chat besides sending: react, edit, delete, read, type. */
+export class MessageActions {
+  constructor(private readonly manager: SessionManager) {}
+
+  async react(sessionId: string, messageId: string, emoji: string): Promise<void> {
+    const found = await withWorkingClient(this.manager, sessionId, (client) => client.react(messageId, emoji));
+    if (!found) throw messageNotFound(messageId);
+  }
+
+  async edit(sessionId: string, messageId: string, content: string): Promise<WaMessage> {
+    const edited = await withWorkingClient(this.manager, sessionId, (client) => client.editMessage(messageId, content));
+    if (edited === 'not-found') throw messageNotFound(messageId);
+    if (edited === 'not-editable') {
+      throw new ConflictError('MESSAGE_NOT_EDITABLE', `Message '${messageId}' cannot be edited: only text this account sent can be`);
+    }
+    return edited;
+  }
+
+  async delete(sessionId: string, messageId: string, forEveryone: boolean): Promise<void> {
+    const found = await withWorkingClient(this.manager, sessionId, (client) => client.deleteMessage(messageId, forEveryone));
+    if (!found) throw messageNotFound(messageId);
+  }
+
+  markSeen(sessionId: string, chatId: string): Promise<void> {
+    return withWorkingClient(this.manager, sessionId, (client) => client.markSeen(chatId));
+  }
+
+  setPresence(sessionId: string, chatId: string, state: 'typing' | 'recording' | 'paused'): Promise<void> {
+    return withWorkingClient(this.manager, sessionId, (client) => client.setPresence(chatId, state));
+  }
+}
