@@ -19,6 +19,8 @@ import type { SessionChannels } from '../events/session-channels.js';
 import type { EventStream } from '../events/event-stream.js';
 import { sandboxRouter } from './routes/sandbox.routes.js';
 import { sessionsRouter } from './routes/sessions.routes.js';
+import { groupsRouter } from './routes/groups.routes.js';
+import { SessionGroups } from '../sessions/session-groups.js';
 
 export interface AppDeps {
   manager: SessionManager;
@@ -65,6 +67,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(...guarded.slice(1));
   api.use(sessionsRouter(deps.manager, deps.webhookPolicy));
   api.use(messagesRouter(deps.manager, deps.channels));
+  api.use(groupsRouter(new SessionGroups(deps.manager)));
   api.use(webhooksRouter(deps.manager, deps.channels, deps.webhookPolicy));
   api.use(sandboxRouter(deps.manager, deps.sandbox));
   api.use(maintenanceRouter(deps.maintenance));

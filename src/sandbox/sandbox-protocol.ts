@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../shared/errors.js';
+import { GROUP_PAGE_PATHS, type SandboxGroupUpdate } from './sandbox-group-protocol.js';
 
 /**
  * What the sandbox page and its endpoint say to each other. Page -> server: POST bodies (validated here);
@@ -13,6 +14,7 @@ export const PAGE_PATHS = {
   sent: '/sandbox/sent',
   unlink: '/sandbox/unlink',
   log: '/sandbox/log',
+  ...GROUP_PAGE_PATHS,
 } as const;
 
 const pageId = z.string().regex(/^[0-9a-f]{8,64}$/);
@@ -60,6 +62,8 @@ export interface PageEvents {
   paired: { seq: number; pairing: SandboxPairing };
   incoming: { seq: number; id: string; from: string; body: string; t: number };
   logout: { seq: number };
+  /** The phone changed a group itself (or another admin did): the page applies the state and the notifications. */
+  group: { seq: number } & SandboxGroupUpdate;
 }
 export type PageEventName = keyof PageEvents;
 

@@ -166,6 +166,7 @@ function connect() {
   answer('paired', async function (d) { await savePairing(d.pairing); becomeLinked(d.pairing); });
   answer('incoming', function (d) { receive(d); });
   answer('logout', async function () { await clearPairing(); becomeUnpaired(null); });
+  answer('group', function (d) { applyGroupEvent(d); });
 }
 
 loadPairing().then(function (p) { pairing = p; }, function () { pairing = null; }).then(connect);

@@ -1,4 +1,5 @@
 import { PAGE_BRIDGE_JS } from './page-bridge.js';
+import { PAGE_GROUPS_JS } from './page-groups.js';
 import { PAGE_MODULES_JS } from './page-modules.js';
 import { PAGE_RUNTIME_JS } from './page-runtime.js';
 
@@ -14,6 +15,7 @@ export function renderSandboxPage(): string {
     `var CONFIG = ${config};`,
     PAGE_RUNTIME_JS,
     PAGE_MODULES_JS,
+    PAGE_GROUPS_JS,
     PAGE_BRIDGE_JS,
     '})();',
   ].join('\n');
