@@ -25,6 +25,8 @@ import { messageActionsRouter } from './routes/message-actions.routes.js';
 import { MessageActions } from '../sessions/message-actions.js';
 import { AccountDirectory } from '../sessions/account-directory.js';
 import { SessionLinking } from '../sessions/session-linking.js';
+import { groupsRouter } from './routes/groups.routes.js';
+import { SessionGroups } from '../sessions/session-groups.js';
 
 export interface AppDeps {
   manager: SessionManager;
@@ -71,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(...guarded.slice(1));
   api.use(sessionsRouter(deps.manager, deps.webhookPolicy));
   api.use(messagesRouter(deps.manager, deps.channels));
+  api.use(groupsRouter(new SessionGroups(deps.manager)));
   api.use(webhooksRouter(deps.manager, deps.channels, deps.webhookPolicy));
   api.use(pairingRouter(new SessionLinking(deps.manager)));
   const directory = new AccountDirectory(deps.manager);

@@ -37,6 +37,17 @@ import {
   SessionSchema,
   SessionStatusSchema,
 } from './api-schemas.js';
+import {
+  CreateGroupSchema,
+  GroupCreatedSchema,
+  GroupInviteSchema,
+  GroupParticipantsResultSchema,
+  GroupParticipantsSchema,
+  GroupSchema,
+  ParticipantResultSchema,
+  SandboxGroupParticipantsSchema,
+  UpdateGroupSchema,
+} from './groups-schemas.js';
 
 type Method = 'get' | 'post' | 'delete' | 'put';
 
@@ -154,6 +165,24 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 201, schema: z.object({ id: z.string() }), description: 'Delivered to the page' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/sandbox/outbox'), summary: 'Sandbox: everything the session sent', tag: 'sandbox',
     ok: { status: 200, schema: z.object({ id: z.string(), messages: z.array(SandboxOutboxEntrySchema) }), description: 'Oldest first' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/groups'), summary: 'Create a group with participants; answers its id and who was added', tag: 'groups', body: CreateGroupSchema,
+    ok: { status: 201, schema: GroupCreatedSchema, description: 'Created' }, errors: [400, 401, 404, 409] },
+  { method: 'get', path: idPath('/groups'), summary: 'Every group of the account', tag: 'groups',
+    ok: { status: 200, schema: z.object({ id: z.string(), groups: z.array(GroupSchema) }), description: 'Groups' }, errors: [400, 401, 404, 409] },
+  { method: 'get', path: idPath('/groups/{groupId}'), summary: 'One group: subject, description, owner, participants with admin flags', tag: 'groups',
+    ok: { status: 200, schema: GroupSchema, description: 'The group' }, errors: [400, 401, 404, 409] },
+  { method: 'put', path: idPath('/groups/{groupId}'), summary: 'Change the subject and/or the description', tag: 'groups', body: UpdateGroupSchema,
+    ok: { status: 200, schema: GroupSchema, description: 'The group after the change' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/groups/{groupId}/participants'), summary: 'Add, remove, promote or demote participants (exactly one action per call; admins only)', tag: 'groups', body: GroupParticipantsSchema,
+    ok: { status: 200, schema: GroupParticipantsResultSchema, description: 'What happened to each participant, and the group after' }, errors: [400, 401, 404, 409] },
+  { method: 'get', path: idPath('/groups/{groupId}/invite'), summary: 'The invite code and link (admins only)', tag: 'groups',
+    ok: { status: 200, schema: GroupInviteSchema, description: 'Invite' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/groups/{groupId}/leave'), summary: 'Leave the group', tag: 'groups',
+    ok: { status: 200, schema: z.object({ id: z.string(), left: z.literal(true) }), description: 'Left' }, errors: [400, 401, 404, 409] },
+  { method: 'get', path: idPath('/sandbox/groups'), summary: 'Sandbox: the groups the phone knows', tag: 'sandbox',
+    ok: { status: 200, schema: z.object({ id: z.string(), groups: z.array(z.object({ id: z.string(), subject: z.string(), description: z.string(), descId: z.string(), owner: z.string(), creation: z.number().int(), participants: z.array(z.object({ id: z.string(), admin: z.enum(['superadmin', 'admin']).nullable() })) })) }), description: 'Groups' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/sandbox/groups/{groupId}/participants'), summary: 'Sandbox: the phone (or another admin, `author`) adds or removes participants; the session gets group.join / group.leave', tag: 'sandbox', body: SandboxGroupParticipantsSchema,
+    ok: { status: 200, schema: z.object({ group: z.record(z.string(), z.unknown()), results: z.array(ParticipantResultSchema.pick({ id: true, code: true })) }), description: 'Done' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/sandbox/logout'), summary: 'Sandbox: the user unlinks the device on the phone', tag: 'sandbox',
     ok: { status: 200, schema: z.object({ id: z.string(), loggedOut: z.boolean() }), description: 'Unlinked' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: '/api/v1/maintenance/terminate-inactive', summary: 'Terminate sessions that are not WORKING (and idle ones), and orphan profiles', tag: 'maintenance',

@@ -3,6 +3,7 @@ import { ConflictError, InvalidInputError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { createSandboxCertificate, type SandboxCertificate } from './sandbox-certificate.js';
 import { SandboxSession } from './sandbox-session.js';
+import type { SandboxGroup, SandboxParticipantResult } from './sandbox-group-protocol.js';
 import { renderSandboxPage } from './page/page-html.js';
 import type { SandboxContact, SessionAction } from './sandbox-protocol.js';
 
@@ -172,6 +173,26 @@ export class SandboxHub {
     const session = this.sessions.get(sessionId);
     if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
     return { id: await session.incoming(`${match[1]}@${match[2] ?? 'c.us'}`, input.body) };
+  }
+
+  /** The groups the sandbox phone knows (those the session created, and their changes). */
+  groups(sessionId: string): SandboxGroup[] {
+    return this.sessions.get(sessionId)?.groups() ?? [];
+  }
+
+  /**
+   * The phone adds or removes participants of a group (as the account itself, or as `author`, another admin);
+   * the session's page receives the group notification. Ids are "<digits>@c.us".
+   */
+  async groupParticipants(
+    sessionId: string,
+    groupId: string,
+    input: { action: 'add' | 'remove'; ids: string[]; author?: string },
+  ): Promise<{ group: SandboxGroup; results: SandboxParticipantResult[] }> {
+    checkSessionId(sessionId);
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
+    return session.phoneGroupParticipants(groupId, input.action, input.ids, input.author);
   }
 
   /** Everything the session sent, oldest first. */

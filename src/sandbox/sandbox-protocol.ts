@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../shared/errors.js';
+import { GROUP_PAGE_PATHS, type SandboxGroupUpdate } from './sandbox-group-protocol.js';
 
 /**
  * What the sandbox page and its endpoint say to each other. Page -> server: POST bodies (validated here);
@@ -21,6 +22,7 @@ export const PAGE_PATHS = {
   queryExists: '/sandbox/query-exists',
   /** The page's WAWebAltDeviceLinkingApi.startAltLinkingFlow asks for a pairing code for a phone number. */
   pairingCode: '/sandbox/pairing-code',
+  ...GROUP_PAGE_PATHS,
 } as const;
 
 const pageId = z.string().regex(/^[0-9a-f]{8,64}$/);
@@ -100,6 +102,8 @@ export interface PageEvents {
   edit: { seq: number; messageId: string; body: string };
   revoke: { seq: number; messageId: string };
   ack: { seq: number; messageId: string; ack: number };
+  /** The phone changed a group itself (or another admin did): the page applies the state and the notifications. */
+  group: { seq: number } & SandboxGroupUpdate;
 }
 export type PageEventName = keyof PageEvents;
 

@@ -5,6 +5,8 @@ import type { SandboxCertificate } from './sandbox-certificate.js';
 import { SandboxEndpoint, type SandboxPageHandler, type SseStream } from './sandbox-endpoint.js';
 import type { SandboxAccount, SandboxOutboxEntry } from './sandbox-hub.js';
 import * as protocol from './sandbox-protocol.js';
+import * as groupProtocol from './sandbox-group-protocol.js';
+import { SandboxGroupBook } from './sandbox-groups.js';
 
 const PAGE_ANSWER_TIMEOUT_MS = 15_000;
 const LOGOUT_ANSWER_TIMEOUT_MS = 5_000;
@@ -43,6 +45,8 @@ export class SandboxSession implements SandboxPageHandler {
   private readonly actions: protocol.SessionAction[] = [];
   /** The phone's address book: synced to the linked page, and what number lookups answer from. */
   private addressBook: protocol.SandboxContact[] = [];
+  /** The account's groups, as WhatsApp's servers hold them (see sandbox-groups.ts). */
+  private readonly groupBook = new SandboxGroupBook();
   private linked: { account: SandboxAccount; deviceId: string } | undefined;
   /** The code the page shows; the phone with that number links by entering it. */
   private pairingCode: { code: string; phone: string; pageId: string } | undefined;
@@ -144,6 +148,28 @@ export class SandboxSession implements SandboxPageHandler {
     return `false_${from}_${id}`;
   }
 
+  /** The groups the phone knows. */
+  groups(): groupProtocol.SandboxGroup[] {
+    return this.groupBook.list();
+  }
+
+  /**
+   * The phone (or `author`, another admin of the group) adds or removes participants; the linked page receives
+   * the group's new state and the notifications, as a member's device does.
+   */
+  async phoneGroupParticipants(
+    groupId: string,
+    action: 'add' | 'remove',
+    ids: string[],
+    author?: string,
+  ): Promise<{ group: groupProtocol.SandboxGroup; results: groupProtocol.SandboxParticipantResult[] }> {
+    const page = this.latestPage('linked');
+    if (!page || !this.linked) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
+    const update = this.groupBook.participants(author ?? `${this.linked.account.phone}@c.us`, groupId, action, ids);
+    await this.ask(page, 'group', { group: update.group, notifications: update.notifications }, PAGE_ANSWER_TIMEOUT_MS);
+    return { group: update.group, results: update.results };
+  }
+
   async logout(): Promise<void> {
     if (this.linked) this.revokedDevices.add(this.linked.deviceId);
     this.linked = undefined;
@@ -215,6 +241,7 @@ export class SandboxSession implements SandboxPageHandler {
         return {};
       }
       default:
+        if (path.startsWith('/sandbox/groups/')) return this.groupRequest(path, body);
         throw new InvalidInputError(`Unknown sandbox path ${path}`);
     }
   }
@@ -242,6 +269,41 @@ export class SandboxSession implements SandboxPageHandler {
     page.deviceId = undefined;
     this.updateQrTimer();
     return { linked: false, ref: this.ref };
+  }
+
+  /** What whatsapp-web.js asks of WhatsApp's servers about groups, on behalf of the linked account. */
+  private groupRequest(path: string, body: unknown): unknown {
+    const paths = groupProtocol.GROUP_PAGE_PATHS;
+    const { page: pageId } = protocol.parse(groupProtocol.groupsListSchema, body);
+    const page = this.requirePage(pageId);
+    if (page.mode !== 'linked' || !this.linked) throw new ConflictError('SANDBOX_NOT_LINKED', 'This page is not linked');
+    const me = `${this.linked.account.phone}@c.us`;
+    switch (path) {
+      case paths.groupsList:
+        return { groups: this.groupBook.list() };
+      case paths.groupsCreate: {
+        const { subject, participants } = protocol.parse(groupProtocol.groupsCreateSchema, body);
+        return this.groupBook.create(me, subject, participants);
+      }
+      case paths.groupsParticipants: {
+        const { groupId, action, ids } = protocol.parse(groupProtocol.groupsParticipantsSchema, body);
+        return this.groupBook.participants(me, groupId, action, ids);
+      }
+      case paths.groupsInfo: {
+        const { groupId, ...info } = protocol.parse(groupProtocol.groupsInfoSchema, body);
+        return this.groupBook.setInfo(me, groupId, info);
+      }
+      case paths.groupsInvite: {
+        const { groupId } = protocol.parse(groupProtocol.groupsTargetSchema, body);
+        return { code: this.groupBook.inviteCode(me, groupId) };
+      }
+      case paths.groupsLeave: {
+        const { groupId } = protocol.parse(groupProtocol.groupsTargetSchema, body);
+        return this.groupBook.leave(me, groupId);
+      }
+      default:
+        throw new InvalidInputError(`Unknown sandbox path ${path}`);
+    }
   }
 
   private answer({ page, seq, ok, error }: protocol.AckRequest): object {

@@ -2,6 +2,7 @@
  * The narrow port the sessions core talks to. Only wa/wwebjs-client.ts implements it with whatsapp-web.js;
  * unit tests implement it with a fake.
  */
+import type { WaGroupCommands } from './wa-groups.js';
 
 export interface WaMe {
   /** Serialized WhatsApp id, e.g. "15550001111@c.us". */
@@ -81,7 +82,7 @@ export interface WaClientEvents {
 
 export type WaClientEventName = keyof WaClientEvents;
 
-export interface WaClient {
+export interface WaClient extends WaGroupCommands {
   /** Launches the browser and loads WhatsApp Web. Resolves once the page is injected (QR or restored login). */
   initialize(): Promise<void>;
   /** Closes the browser. Never throws. */

@@ -5,6 +5,8 @@ import { BASE_CHROMIUM_ARGS } from '../browser/chromium.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { WaChat, WaContact, WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from './wa-client.js';
+import type { WaGroupCommands } from './wa-groups.js';
+import { groupNotificationPayload, WwebjsGroups } from './wwebjs-groups.js';
 
 const { Client, LocalAuth } = wwebjs;
 type LibraryClient = InstanceType<typeof Client>;
@@ -41,6 +43,7 @@ export function createWwebjsClientFactory(settings: WwebjsFactorySettings): WaCl
 class WwebjsClient implements WaClient {
   private readonly client: LibraryClient;
   private readonly emitter = new EventEmitter();
+  private readonly groups: WaGroupCommands;
   private closing = false;
   /** Set once initialize() began: from then on a browser may appear, and destroy() must wait to see it. */
   private launchSettled: Promise<void> | undefined;
@@ -84,7 +87,17 @@ class WwebjsClient implements WaClient {
       if (message.fromMe) this.emit('messageSent', toWaMessage(message));
     });
     this.forwardActivity();
+    this.groups = new WwebjsGroups(this.client);
   }
+
+  createGroup: WaGroupCommands['createGroup'] = (name, participantIds) => this.groups.createGroup(name, participantIds);
+  getGroups: WaGroupCommands['getGroups'] = () => this.groups.getGroups();
+  getGroup: WaGroupCommands['getGroup'] = (groupId) => this.groups.getGroup(groupId);
+  changeGroupParticipants: WaGroupCommands['changeGroupParticipants'] = (groupId, action, ids) =>
+    this.groups.changeGroupParticipants(groupId, action, ids);
+  updateGroup: WaGroupCommands['updateGroup'] = (groupId, changes) => this.groups.updateGroup(groupId, changes);
+  getGroupInviteCode: WaGroupCommands['getGroupInviteCode'] = (groupId) => this.groups.getGroupInviteCode(groupId);
+  leaveGroup: WaGroupCommands['leaveGroup'] = (groupId) => this.groups.leaveGroup(groupId);
 
   async initialize(): Promise<void> {
     this.launchSettled = new Promise<void>((resolve) => {
@@ -233,12 +246,7 @@ class WwebjsClient implements WaClient {
       ['group_leave', 'group.leave'],
     ] as const) {
       this.client.on(libraryEvent, (notification: GroupNotification) =>
-        this.emit('activity', type, {
-          chatId: notification.chatId,
-          authorId: notification.author,
-          recipientIds: notification.recipientIds,
-          timestamp: notification.timestamp,
-        }),
+        this.emit('activity', type, groupNotificationPayload(notification)),
       );
     }
     this.client.on('change_state', (state: unknown) => this.emit('activity', 'state.change', { state: String(state) }));

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { WaChat, WaContact, WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from '../../src/wa/wa-client.js';
+import type { WaGroup } from '../../src/wa/wa-groups.js';
 
 /** A WaClient the test drives by hand: emit('qr'), emit('ready'), crash()... Records what the core asked of it. */
 export class FakeWaClient implements WaClient {
@@ -91,6 +92,50 @@ export class FakeWaClient implements WaClient {
   async requestPairingCode(phone: string): Promise<string> {
     this.pairingCodeRequests.push(phone);
     return 'ABCD1234';
+  }
+
+  /** Groups by id; the group commands work on these (the fake is always an admin). */
+  readonly groups = new Map<string, WaGroup>();
+
+  async createGroup(name: string, participantIds: string[]) {
+    const id = `1203630000000000${this.groups.size}@g.us`;
+    const participants = participantIds.map((p) => ({ id: p, isAdmin: false, isSuperAdmin: false }));
+    this.groups.set(id, { id, subject: name, description: '', participants: [{ id: 'me@c.us', isAdmin: true, isSuperAdmin: true }, ...participants] });
+    return { id, subject: name, participants: participantIds.map((p) => ({ id: p, ok: true, code: 200, message: 'added' })) };
+  }
+
+  async getGroups() {
+    return [...this.groups.values()];
+  }
+
+  async getGroup(groupId: string) {
+    return this.groups.get(groupId);
+  }
+
+  async changeGroupParticipants(groupId: string, _action: string, participantIds: string[]) {
+    const group = this.requireGroup(groupId);
+    return { results: participantIds.map((id) => ({ id, ok: true, code: 200, message: 'done' })), group };
+  }
+
+  async updateGroup(groupId: string, changes: { subject?: string; description?: string }) {
+    const group = this.requireGroup(groupId);
+    Object.assign(group, changes.subject === undefined ? {} : { subject: changes.subject }, changes.description === undefined ? {} : { description: changes.description });
+    return group;
+  }
+
+  async getGroupInviteCode(groupId: string) {
+    this.requireGroup(groupId);
+    return 'FakeInviteCode';
+  }
+
+  async leaveGroup(groupId: string) {
+    this.requireGroup(groupId);
+  }
+
+  private requireGroup(groupId: string): WaGroup {
+    const group = this.groups.get(groupId);
+    if (!group) throw new Error(`fake: no group ${groupId}`);
+    return group;
   }
 
   browserPid(): number | undefined {

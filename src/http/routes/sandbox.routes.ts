@@ -12,6 +12,7 @@ import {
   SandboxReactSchema,
   SandboxScanSchema,
 } from '../api-schemas.js';
+import { GroupParamsSchema, SandboxGroupParticipantsSchema } from '../groups-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 import { sessionIdOf } from './sessions.routes.js';
 
@@ -87,6 +88,18 @@ export function sandboxRouter(manager: SessionManager, hub: SandboxHub): Router 
   router.get('/sessions/:id/sandbox/outbox', (request, response) => {
     const sessionId = sandboxSessionId(request.params);
     response.json({ id: sessionId, messages: hub.outbox(sessionId) });
+  });
+
+  router.get('/sessions/:id/sandbox/groups', (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    response.json({ id: sessionId, groups: hub.groups(sessionId) });
+  });
+
+  router.post('/sessions/:id/sandbox/groups/:groupId/participants', async (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    const { groupId } = parseInput(GroupParamsSchema, request.params, 'path');
+    const input = parseInput(SandboxGroupParticipantsSchema, request.body, 'request body');
+    response.json(await hub.groupParticipants(sessionId, groupId, input));
   });
 
   router.post('/sessions/:id/sandbox/logout', async (request, response) => {

@@ -172,6 +172,7 @@ function connect() {
   answer('revoke', applyPhoneRevoke);
   answer('ack', applyPhoneAck);
   answer('logout', async function () { await clearPairing(); becomeUnpaired(null); });
+  answer('group', function (d) { applyGroupEvent(d); });
 }
 
 loadPairing().then(function (p) { pairing = p; }, function () { pairing = null; }).then(connect);

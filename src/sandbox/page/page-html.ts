@@ -1,6 +1,7 @@
 import { PAGE_BRIDGE_JS } from './page-bridge.js';
 import { PAGE_CONTACTS_JS } from './page-contacts.js';
 import { PAGE_ACTIONS_JS } from './page-actions.js';
+import { PAGE_GROUPS_JS } from './page-groups.js';
 import { PAGE_MODULES_JS } from './page-modules.js';
 import { PAGE_RUNTIME_JS } from './page-runtime.js';
 
@@ -18,6 +19,7 @@ export function renderSandboxPage(): string {
     PAGE_MODULES_JS,
     PAGE_CONTACTS_JS,
     PAGE_ACTIONS_JS,
+    PAGE_GROUPS_JS,
     PAGE_BRIDGE_JS,
     '})();',
   ].join('\n');
