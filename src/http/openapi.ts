@@ -23,6 +23,7 @@ import {
   SessionSchema,
   SessionStatusSchema,
 } from './api-schemas.js';
+import { MEDIA_KINDS, MediaMessageSchema, SendAudioSchema, SendMediaSchema } from './media-schemas.js';
 
 type Method = 'get' | 'post' | 'delete' | 'put';
 
@@ -43,6 +44,10 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input',
   401: 'Missing or wrong x-api-key',
   404: 'No such session',
+  410: 'WhatsApp no longer has the media',
+  413: 'The media is larger than --max-media-bytes',
+  502: 'The media URL could not be fetched',
+  504: 'Fetching the media URL took too long',
   409: 'The session is not in a state that allows this (the error says which; SESSION_UNUSABLE when its files cannot be read)',
   429: 'Too many sessions or requests (RATE_LIMITED: per API key, or per client address without one)',
 };
@@ -76,6 +81,15 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, schema: z.object({ id: z.string(), logs: z.array(LogLineSchema) }), description: 'Newest first' }, errors: [400, 401, 404] },
   { method: 'post', path: idPath('/send-text'), summary: 'Send a text message', tag: 'messages', body: SendTextSchema,
     ok: { status: 201, schema: z.object({ id: z.string(), message: MessageSchema }), description: 'Sent' }, errors: [400, 401, 404, 409] },
+  ...Object.entries(MEDIA_KINDS).map(([kind, { route, summary }]): Operation => ({
+    method: 'post', path: idPath(`/${route}`), summary: `${summary}: data (base64 or a data URL) or url, exactly one`, tag: 'messages',
+    body: kind === 'audio' ? SendAudioSchema : SendMediaSchema,
+    ok: { status: 201, schema: z.object({ id: z.string(), message: MediaMessageSchema }), description: 'Sent' },
+    errors: [400, 401, 404, 409, 413, 502, 504],
+  })),
+  { method: 'get', path: idPath('/messages/{messageId}/media'), summary: 'The media of a received or sent message, with its type and file name', tag: 'messages',
+    ok: { status: 200, description: 'The bytes; Content-Type is the media type, Content-Disposition names the file', contentType: 'application/octet-stream' },
+    errors: [400, 401, 404, 409, 410] },
   { method: 'get', path: idPath('/messages'), summary: 'Message history from the durable log, newest first', tag: 'messages',
     query: z.object({ chatId: z.string().optional(), limit: z.number().int().min(1).max(500).optional(), before: z.string().optional().openapi({ description: 'An eventId: older messages only' }) }),
     ok: { status: 200, schema: z.object({ id: z.string(), messages: z.array(HistoryMessageSchema), nextBefore: z.string().optional() }), description: 'Messages' }, errors: [400, 401, 404, 409] },
@@ -138,7 +152,9 @@ export function buildOpenApiDocument(version: string) {
       request: {
         params: operation.path.includes('{deliveryId}')
           ? SessionIdParamsSchema.extend({ deliveryId: z.string() })
-          : operation.path.includes('{id}')
+          : operation.path.includes('{messageId}')
+            ? SessionIdParamsSchema.extend({ messageId: z.string() })
+            : operation.path.includes('{id}')
             ? SessionIdParamsSchema
             : undefined,
         query: operation.query,

@@ -4,7 +4,18 @@ import type { GroupNotification, Message, Reaction } from 'whatsapp-web.js';
 import { BASE_CHROMIUM_ARGS } from '../browser/chromium.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from './wa-client.js';
+import type {
+  WaClient,
+  WaClientEventName,
+  WaClientEvents,
+  WaClientFactory,
+  WaClientOptions,
+  WaMediaDownload,
+  WaMediaInput,
+  WaMessage,
+  WaSendMediaOptions,
+} from './wa-client.js';
+import { downloadMedia, sendMedia, toWaMessage } from './wwebjs-media.js';
 
 const { Client, LocalAuth } = wwebjs;
 type LibraryClient = InstanceType<typeof Client>;
@@ -123,6 +134,14 @@ class WwebjsClient implements WaClient {
     return toWaMessage(message);
   }
 
+  sendMedia(chatId: string, media: WaMediaInput, options: WaSendMediaOptions): Promise<WaMessage> {
+    return sendMedia(this.client, chatId, media, options);
+  }
+
+  downloadMedia(messageId: string): Promise<WaMediaDownload> {
+    return downloadMedia(this.client, messageId);
+  }
+
   browserPid(): number | undefined {
     return this.client.pupBrowser?.process()?.pid;
   }
@@ -194,18 +213,4 @@ class WwebjsClient implements WaClient {
     page?.on('close', () => report('page closed'));
     if (browser && !browser.connected) report('browser process exited');
   }
-}
-
-function toWaMessage(message: Message): WaMessage {
-  return {
-    id: message.id._serialized,
-    chatId: message.fromMe ? message.to : message.from,
-    from: message.from,
-    to: message.to,
-    body: message.body,
-    type: message.type,
-    timestamp: message.timestamp,
-    fromMe: message.fromMe,
-    hasMedia: message.hasMedia,
-  };
 }
