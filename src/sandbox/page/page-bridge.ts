@@ -165,6 +165,7 @@ function connect() {
   });
   answer('paired', async function (d) { await savePairing(d.pairing); becomeLinked(d.pairing); });
   answer('incoming', function (d) { receive(d); });
+  answer('incomingMedia', function (d) { receiveMedia(d); });
   answer('logout', async function () { await clearPairing(); becomeUnpaired(null); });
 }
 

@@ -1,5 +1,6 @@
 import { PAGE_BRIDGE_JS } from './page-bridge.js';
 import { PAGE_MODULES_JS } from './page-modules.js';
+import { PAGE_MEDIA_JS } from './page-media.js';
 import { PAGE_RUNTIME_JS } from './page-runtime.js';
 
 /** What `window.Debug.VERSION` reports: whatsapp-web.js 1.34.7's default webVersion. */
@@ -14,6 +15,7 @@ export function renderSandboxPage(): string {
     `var CONFIG = ${config};`,
     PAGE_RUNTIME_JS,
     PAGE_MODULES_JS,
+    PAGE_MEDIA_JS,
     PAGE_BRIDGE_JS,
     '})();',
   ].join('\n');
