@@ -15,6 +15,7 @@ import { ProcfsProcessTable, isProcessAlive } from './browser/process-table.js';
 import { resolveBrowserExecutable } from './browser/chromium.js';
 import { createWwebjsClientFactory } from './wa/wwebjs-client.js';
 import { createApp } from './http/app.js';
+import { createMediaPolicy } from './net/media-fetch.js';
 import { EventPipeline } from './events/event-pipeline.js';
 import { EventStream } from './events/event-stream.js';
 import { SessionChannels } from './events/session-channels.js';
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
     apiKey: config.apiKey,
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
     trustProxy: config.trustProxy,
+    media: { maxBytes: config.maxMediaBytes, policy: createMediaPolicy(config.mediaAllowHosts), fetchTimeoutMs: config.mediaFetchTimeoutMs },
     info: { version: VERSION, whatsappWebJs: WWEBJS_VERSION, startedAt: Date.now() },
   });
   const server = app.listen(config.port, config.host);

@@ -79,6 +79,9 @@ const SETTINGS = {
     fallback: 'false',
   },
   webhookAllowHosts: { flag: 'webhook-allow-hosts', env: 'WEBHOOK_ALLOW_HOSTS', schema: z.string(), fallback: '' },
+  maxMediaBytes: { flag: 'max-media-bytes', env: 'MAX_MEDIA_BYTES', schema: integer(1024, 1024 * 1024 * 1024), fallback: String(16 * 1024 * 1024) },
+  mediaAllowHosts: { flag: 'media-allow-hosts', env: 'MEDIA_ALLOW_HOSTS', schema: z.string(), fallback: '' },
+  mediaFetchTimeoutMs: { flag: 'media-fetch-timeout-ms', env: 'MEDIA_FETCH_TIMEOUT_MS', schema: integer(100, 600_000), fallback: '30000' },
   webVersionCache: {
     flag: 'web-version-cache',
     env: 'WEB_VERSION_CACHE',
@@ -124,6 +127,11 @@ export interface AppConfig {
   readonly webhookAllowLinkLocal: boolean;
   /** --webhook-allow-hosts: host names, IPs and CIDRs webhooks may reach although loopback or private. */
   readonly webhookAllowHosts: readonly AllowEntry[];
+  /** --max-media-bytes: the largest media a send accepts (posted or fetched). */
+  readonly maxMediaBytes: number;
+  /** --media-allow-hosts: host names, IPs and CIDRs media URLs may reach although loopback or private. */
+  readonly mediaAllowHosts: readonly AllowEntry[];
+  readonly mediaFetchTimeoutMs: number;
   readonly maxRestartAttempts: number;
   readonly restartResetMs: number;
   readonly restartCooldownMs: number;
@@ -175,7 +183,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): App
   result.allowChromiumFlags = readAllowedFlags(String(result.allowChromiumFlags));
   result.chromiumArgs = readChromiumArgs(String(result.chromiumArgs ?? ''), result.allowChromiumFlags as Set<string>);
   result.trustProxy = readTrustProxy(String(result.trustProxy));
-  result.webhookAllowHosts = readAllowHosts(String(result.webhookAllowHosts));
+  result.webhookAllowHosts = readAllowHosts(String(result.webhookAllowHosts), 'WEBHOOK_ALLOW_HOSTS (--webhook-allow-hosts)');
+  result.mediaAllowHosts = readAllowHosts(String(result.mediaAllowHosts), 'MEDIA_ALLOW_HOSTS (--media-allow-hosts)');
   result.host = resolveHost(result.host as string | undefined, result.apiKey !== undefined, result.insecureNoApiKey === true);
   // every key of AppConfig was parsed by its own schema above
   return Object.freeze(result) as unknown as AppConfig;
@@ -205,11 +214,11 @@ function readAllowedFlags(text: string): Set<string> {
   }
 }
 
-function readAllowHosts(text: string): AllowEntry[] {
+function readAllowHosts(text: string, setting: string): AllowEntry[] {
   try {
     return parseAllowHosts(text);
   } catch (error) {
-    throw new ConfigError(`Invalid setting WEBHOOK_ALLOW_HOSTS (--webhook-allow-hosts): ${(error as Error).message}`);
+    throw new ConfigError(`Invalid setting ${setting}: ${(error as Error).message}`);
   }
 }
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../shared/logger.js';
 import { describeError } from '../shared/errors.js';
 import type { SessionEvents } from '../sessions/session-events.js';
-import type { WaMe } from '../wa/wa-client.js';
+import type { WaMe, WaMessage } from '../wa/wa-client.js';
+import { mediaPathOf } from '../shared/media-url.js';
 import { newEventId, type EventEnvelope, type EventType } from './event-envelope.js';
 import type { NewDelivery } from './event-log.js';
 import type { EventStream } from './event-stream.js';
@@ -31,8 +32,8 @@ export class EventPipeline {
     const events = this.deps.sessionEvents;
     events.on('status', ({ sessionId, change, me }) => this.record(sessionId, me, 'session.status', { ...change }));
     events.on('qr', ({ sessionId, qr }) => this.record(sessionId, undefined, 'qr', { qr }));
-    events.on('message', ({ sessionId, me, message }) => this.record(sessionId, me, 'message', { ...message }));
-    events.on('messageSent', ({ sessionId, me, message }) => this.record(sessionId, me, 'message.sent', { ...message }));
+    events.on('message', ({ sessionId, me, message }) => this.record(sessionId, me, 'message', withMediaUrl(sessionId, message)));
+    events.on('messageSent', ({ sessionId, me, message }) => this.record(sessionId, me, 'message.sent', withMediaUrl(sessionId, message)));
     events.on('activity', ({ sessionId, me, type, payload }) => this.record(sessionId, me, type, payload));
   }
 
@@ -61,4 +62,9 @@ export class EventPipeline {
     this.deps.stream.publish(envelope);
     return envelope;
   }
+}
+
+/** The message as an event payload: media messages say where wamux serves their bytes. */
+function withMediaUrl(sessionId: string, message: WaMessage): Record<string, unknown> {
+  return message.hasMedia ? { ...message, mediaUrl: mediaPathOf(sessionId, message.id) } : { ...message };
 }

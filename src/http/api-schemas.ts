@@ -262,16 +262,33 @@ export const SandboxPairSchema = z
 export const SandboxIncomingSchema = z
   .object({
     from: z.string().regex(/^\d{6,15}(@(c\.us|lid))?$/, 'must be a phone number (digits), <digits>@c.us or <digits>@lid'),
-    body: z.string().min(1).max(65_536),
+    body: z.string().min(1).max(65_536).optional(),
+    media: z
+      .object({
+        data: z.string().min(1).openapi({ description: 'The bytes, base64' }),
+        mimetype: z.string().regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(;.*)?$/i, 'must be a media type like image/png'),
+        filename: z.string().min(1).max(255).optional(),
+        caption: z.string().max(65_536).optional(),
+        voice: z.boolean().optional().openapi({ description: 'Audio as a voice note' }),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
+  .refine((value) => (value.body === undefined) !== (value.media === undefined), { message: 'give exactly one of body and media', path: ['body'] })
   .openapi('SandboxIncoming');
 
 export const SandboxOutboxEntrySchema = z.object({
   id: z.string(),
   to: z.string(),
   body: z.string(),
+  type: z.string().openapi({ description: "WhatsApp's message type: chat, image, video, audio, ptt (voice note), document..." }),
   timestamp: z.number().int(),
+  caption: z.string().optional(),
+  mimetype: z.string().optional(),
+  filename: z.string().optional(),
+  size: z.number().int().optional(),
+  sha256: z.string().optional().openapi({ description: 'SHA-256 (hex) of the media bytes the session sent' }),
 });
 
 export const InfoSchema = z

@@ -13,6 +13,10 @@ import { buildOpenApiDocument } from './openapi.js';
 import { healthRouter, type ServerInfo } from './routes/health.routes.js';
 import { legacyMaintenanceRouter, maintenanceRouter } from './routes/maintenance.routes.js';
 import { messagesRouter } from './routes/messages.routes.js';
+import { MEDIA_BODY_PATHS, mediaRouter } from './routes/media.routes.js';
+import { DEFAULT_MAX_MEDIA_BYTES } from './media-schemas.js';
+import { SessionMessaging } from '../sessions/session-messaging.js';
+import { createMediaFetcher, createMediaPolicy } from '../net/media-fetch.js';
 import { streamRouter } from './routes/stream.routes.js';
 import { webhooksRouter } from './routes/webhooks.routes.js';
 import type { SessionChannels } from '../events/session-channels.js';
@@ -41,7 +45,12 @@ export interface AppDeps {
   apiKey?: string;
   rateLimit: RateLimitSettings;
   trustProxy: TrustProxySetting;
+  /** Media sends: size limit, where media URLs may point, fetch timeout (defaults: 16 MiB, public hosts only, 30 s). */
+  media?: { maxBytes: number; policy: OutboundPolicy; fetchTimeoutMs: number };
 }
+
+/** Room in a media request's JSON body for the other fields beside the base64 (which is 4/3 of the bytes). */
+const MEDIA_BODY_OVERHEAD = 256 * 1024;
 
 /** Routing and middleware only: the order matters (limit, then key, then body parsing), the logic lives elsewhere. */
 export function createApp(deps: AppDeps): Express {
@@ -58,6 +67,8 @@ export function createApp(deps: AppDeps): Express {
   const limiter = createRateLimiter(deps.rateLimit, deps.apiKey);
   // the key is checked before any body is parsed, so unauthenticated clients cannot make the server parse megabytes
   const guarded = [limiter, ...(deps.apiKey ? [requireApiKey(deps.apiKey)] : []), express.json({ limit: '1mb' })];
+  const media = deps.media ?? { maxBytes: DEFAULT_MAX_MEDIA_BYTES, policy: createMediaPolicy([]), fetchTimeoutMs: 30_000 };
+  const mediaBodyLimit = Math.ceil(media.maxBytes / 3) * 4 + MEDIA_BODY_OVERHEAD;
 
   const api = express.Router();
   api.use(limiter);
@@ -70,10 +81,20 @@ export function createApp(deps: AppDeps): Express {
       apiKey: deps.apiKey,
     }),
   );
-  api.use(...guarded.slice(1));
+  // after the key check: only routes that carry media (and the sandbox phone sending some) parse bodies that large
+  if (deps.apiKey) api.use(requireApiKey(deps.apiKey));
+  api.use([...MEDIA_BODY_PATHS, '/sessions/:id/sandbox/incoming'], express.json({ limit: mediaBodyLimit }));
+  api.use(express.json({ limit: '1mb' }));
   api.use(sessionsRouter(deps.manager, deps.webhookPolicy));
   api.use(messagesRouter(deps.manager, deps.channels));
   api.use(groupsRouter(new SessionGroups(deps.manager)));
+  api.use(
+    mediaRouter({
+      messaging: new SessionMessaging(deps.manager),
+      maxBytes: media.maxBytes,
+      fetchMedia: createMediaFetcher({ policy: media.policy, maxBytes: media.maxBytes, timeoutMs: media.fetchTimeoutMs }),
+    }),
+  );
   api.use(webhooksRouter(deps.manager, deps.channels, deps.webhookPolicy));
   api.use(pairingRouter(new SessionLinking(deps.manager)));
   const directory = new AccountDirectory(deps.manager);

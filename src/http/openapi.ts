@@ -48,6 +48,7 @@ import {
   SandboxGroupParticipantsSchema,
   UpdateGroupSchema,
 } from './groups-schemas.js';
+import { MEDIA_KINDS, MediaMessageSchema, SendAudioSchema, SendMediaSchema } from './media-schemas.js';
 
 type Method = 'get' | 'post' | 'delete' | 'put';
 
@@ -68,9 +69,12 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input',
   401: 'Missing or wrong x-api-key',
   404: 'No such session',
+  410: 'WhatsApp no longer has the media',
+  413: 'The media is larger than --max-media-bytes',
+  504: 'Fetching the media URL took too long',
   409: 'The session is not in a state that allows this (the error says which; SESSION_UNUSABLE when its files cannot be read)',
   429: 'Too many sessions or requests (RATE_LIMITED: per API key, or per client address without one)',
-  502: 'WhatsApp Web did not answer as expected',
+  502: 'The media URL could not be fetched, or WhatsApp Web did not answer as expected',
 };
 
 /** Every route the server answers, documented; a unit test checks this table against the router. */
@@ -102,6 +106,15 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, schema: z.object({ id: z.string(), logs: z.array(LogLineSchema) }), description: 'Newest first' }, errors: [400, 401, 404] },
   { method: 'post', path: idPath('/send-text'), summary: 'Send a text message', tag: 'messages', body: SendTextSchema,
     ok: { status: 201, schema: z.object({ id: z.string(), message: MessageSchema }), description: 'Sent' }, errors: [400, 401, 404, 409] },
+  ...Object.entries(MEDIA_KINDS).map(([kind, { route, summary }]): Operation => ({
+    method: 'post', path: idPath(`/${route}`), summary: `${summary}: data (base64 or a data URL) or url, exactly one`, tag: 'messages',
+    body: kind === 'audio' ? SendAudioSchema : SendMediaSchema,
+    ok: { status: 201, schema: z.object({ id: z.string(), message: MediaMessageSchema }), description: 'Sent' },
+    errors: [400, 401, 404, 409, 413, 502, 504],
+  })),
+  { method: 'get', path: idPath('/messages/{messageId}/media'), summary: 'The media of a received or sent message, with its type and file name', tag: 'messages',
+    ok: { status: 200, description: 'The bytes; Content-Type is the media type, Content-Disposition names the file', contentType: 'application/octet-stream' },
+    errors: [400, 401, 404, 409, 410] },
   { method: 'get', path: idPath('/messages'), summary: 'Message history from the durable log, newest first', tag: 'messages',
     query: z.object({ chatId: z.string().optional(), limit: z.number().int().min(1).max(500).optional(), before: z.string().optional().openapi({ description: 'An eventId: older messages only' }) }),
     ok: { status: 200, schema: z.object({ id: z.string(), messages: z.array(HistoryMessageSchema), nextBefore: z.string().optional() }), description: 'Messages' }, errors: [400, 401, 404, 409] },
@@ -161,8 +174,10 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, schema: z.object({ id: z.string(), actions: z.array(z.object({ kind: z.string(), target: z.string(), value: z.string().optional(), t: z.number().int() })) }), description: 'Oldest first' }, errors: [400, 401, 404, 409] },
   { method: 'put', path: idPath('/sandbox/contacts'), summary: "Sandbox: replace the phone's address book (synced to the session; number lookups answer from it)", tag: 'sandbox', body: SandboxContactsSchema,
     ok: { status: 200, schema: z.object({ id: z.string(), contacts: SandboxContactsSchema }), description: 'The address book' }, errors: [400, 401, 404, 409] },
-  { method: 'post', path: idPath('/sandbox/incoming'), summary: 'Sandbox: a contact writes to the session', tag: 'sandbox', body: SandboxIncomingSchema,
+  { method: 'post', path: idPath('/sandbox/incoming'), summary: 'Sandbox: a contact writes to the session (a text, or media as base64)', tag: 'sandbox', body: SandboxIncomingSchema,
     ok: { status: 201, schema: z.object({ id: z.string() }), description: 'Delivered to the page' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/sandbox/expire-media'), summary: "Sandbox: WhatsApp's media server forgets the session's media (downloads answer 410)", tag: 'sandbox',
+    ok: { status: 200, schema: z.object({ id: z.string(), expired: z.boolean() }), description: 'Expired' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/sandbox/outbox'), summary: 'Sandbox: everything the session sent', tag: 'sandbox',
     ok: { status: 200, schema: z.object({ id: z.string(), messages: z.array(SandboxOutboxEntrySchema) }), description: 'Oldest first' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/groups'), summary: 'Create a group with participants; answers its id and who was added', tag: 'groups', body: CreateGroupSchema,

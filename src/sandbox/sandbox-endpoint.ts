@@ -4,9 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { AppError, describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { SANDBOX_HOST, type SandboxCertificate } from './sandbox-certificate.js';
-import { PAGE_PATHS } from './sandbox-protocol.js';
+import { PAGE_PATHS, UPLOAD_PATH } from './sandbox-protocol.js';
+import { MEDIA_PATH_PREFIX } from './sandbox-media-store.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** As large as --max-media-bytes may be. */
+const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 const KEEPALIVE_MS = 15_000;
 
 /** One server-sent-events stream to one page. */
@@ -68,6 +71,10 @@ export interface SandboxPageHandler {
   openStream(pageId: string, stream: SseStream): void;
   /** A JSON POST from the page (path is one of PAGE_PATHS). Returns the JSON reply. */
   handlePost(path: string, body: unknown): Promise<unknown>;
+  /** Media bytes a page uploaded (POST /sandbox/upload?page=&type=). Returns the JSON reply. */
+  handleUpload(pageId: string, mediaType: string, bytes: Buffer): Promise<unknown>;
+  /** The bytes at a media server path (GET /sandbox/media/...), or undefined when there are none (404). */
+  mediaAt(path: string): Buffer | undefined;
 }
 
 /** The HTTPS listener of one session on 127.0.0.1:<free port>, posing as web.whatsapp.com. */
@@ -136,10 +143,32 @@ async function route(handler: SandboxPageHandler, req: IncomingMessage, res: Ser
     }
     return;
   }
+  if ((method === 'GET' || method === 'HEAD') && url.pathname.startsWith(MEDIA_PATH_PREFIX)) {
+    const bytes = handler.mediaAt(url.pathname);
+    if (!bytes) return sendJson(res, 404, { error: 'NOT_FOUND', message: 'no such media (expired?)' });
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length, 'cache-control': 'no-store' });
+    res.end(method === 'HEAD' ? undefined : bytes);
+    return;
+  }
+  if (method === 'POST' && url.pathname === UPLOAD_PATH) {
+    let bytes: Buffer;
+    try {
+      bytes = await readBody(req, MAX_UPLOAD_BYTES);
+    } catch (error) {
+      return sendJson(res, 413, { error: 'TOO_LARGE', message: describeError(error) });
+    }
+    try {
+      sendJson(res, 200, await handler.handleUpload(url.searchParams.get('page') ?? '', url.searchParams.get('type') ?? '', bytes));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      sendJson(res, error.status, { error: error.code, message: error.message });
+    }
+    return;
+  }
   if (method === 'POST' && (Object.values(PAGE_PATHS) as string[]).includes(url.pathname)) {
     let body: unknown;
     try {
-      body = JSON.parse(await readBody(req));
+      body = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString('utf8'));
     } catch (error) {
       return sendJson(res, 400, { error: 'INVALID_INPUT', message: describeError(error) });
     }
@@ -159,20 +188,20 @@ async function route(handler: SandboxPageHandler, req: IncomingMessage, res: Ser
   sendJson(res, 404, { error: 'NOT_FOUND', message: `${method} ${url.pathname} is not part of the sandbox` });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > maxBytes) {
         reject(new Error('request body too large'));
         req.destroy();
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError, InvalidInputError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { createSandboxCertificate, type SandboxCertificate } from './sandbox-certificate.js';
-import { SandboxSession } from './sandbox-session.js';
+import { SandboxSession, type SandboxIncomingMedia } from './sandbox-session.js';
 import type { SandboxGroup, SandboxParticipantResult } from './sandbox-group-protocol.js';
 import { renderSandboxPage } from './page/page-html.js';
 import type { SandboxContact, SessionAction } from './sandbox-protocol.js';
@@ -30,6 +30,8 @@ export interface SandboxOutboxEntry {
   /** "<digits>@c.us" */
   to: string;
   body: string;
+  /** WhatsApp's message type: chat, image, video, audio, ptt (a voice note), document... */
+  type: string;
   /** Unix seconds. */
   timestamp: number;
   /** The session's own reaction to it ('' once removed). */
@@ -38,6 +40,12 @@ export interface SandboxOutboxEntry {
   edited?: boolean;
   /** Set when the session deleted it for everyone. */
   revoked?: boolean;
+  /** Media messages: what the session said about the media, and the size and SHA-256 (hex) of the bytes it uploaded. */
+  caption?: string;
+  mimetype?: string;
+  filename?: string;
+  size?: number;
+  sha256?: string;
 }
 
 const PHONE_RE = /^\d{6,15}$/;
@@ -163,10 +171,15 @@ export class SandboxHub {
   }
 
   /** A contact writes to the session. Returns the serialized id of the delivered message. */
-  async incoming(sessionId: string, input: { from: string; body: string }): Promise<{ id: string }> {
+  async incoming(sessionId: string, input: { from: string; body?: string; media?: SandboxIncomingMedia }): Promise<{ id: string }> {
     checkSessionId(sessionId);
     const match = typeof input.from === 'string' ? CONTACT_RE.exec(input.from) : null;
     if (!match) throw new InvalidInputError('from must be digits, "<digits>@c.us" or "<digits>@lid"', { from: input.from });
+    if (input.media) {
+      const session = this.sessions.get(sessionId);
+      if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
+      return { id: await session.incomingMedia(`${match[1]}@${match[2] ?? 'c.us'}`, input.media) };
+    }
     if (typeof input.body !== 'string' || input.body.length === 0 || input.body.length > MAX_BODY_CHARS) {
       throw new InvalidInputError(`body must be a string of 1 to ${MAX_BODY_CHARS} characters`);
     }
@@ -193,6 +206,11 @@ export class SandboxHub {
     const session = this.sessions.get(sessionId);
     if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
     return session.phoneGroupParticipants(groupId, input.action, input.ids, input.author);
+  }
+
+  /** The media server forgets every file it holds for the session (as WhatsApp does when media expires). */
+  expireMedia(sessionId: string): void {
+    this.sessions.get(sessionId)?.expireMedia();
   }
 
   /** Everything the session sent, oldest first. */

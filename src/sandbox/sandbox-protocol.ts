@@ -25,6 +25,9 @@ export const PAGE_PATHS = {
   ...GROUP_PAGE_PATHS,
 } as const;
 
+/** Not JSON: the page POSTs raw media bytes here (?page=<id>&type=<mms type>), as WhatsApp Web uploads to its media server. */
+export const UPLOAD_PATH = '/sandbox/upload';
+
 const pageId = z.string().regex(/^[0-9a-f]{8,64}$/);
 const digits = z.string().regex(/^\d{5,20}$/);
 
@@ -49,6 +52,12 @@ export const sentSchema = z.object({
   body: z.string().max(100_000),
   type: z.string().max(100),
   t: z.number().int().nonnegative(),
+  /** Media messages: where the page uploaded the bytes, and what it said about them. */
+  directPath: z.string().max(300).optional(),
+  caption: z.string().max(100_000).optional(),
+  mimetype: z.string().max(300).optional(),
+  filename: z.string().max(1000).optional(),
+  size: z.number().int().nonnegative().optional(),
 });
 export const unlinkSchema = z.object({ page: pageId });
 export const pairingCodeSchema = z.object({ page: pageId, phone: digits });
@@ -95,6 +104,8 @@ export interface PageEvents {
   ref: { ref: string };
   paired: { seq: number; pairing: SandboxPairing };
   incoming: { seq: number; id: string; from: string; body: string; t: number };
+  /** A media message from the phone: its bytes wait on the media server at directPath. */
+  incomingMedia: { seq: number; id: string; from: string; t: number; media: IncomingMediaInfo };
   logout: { seq: number };
   contacts: { seq: number; contacts: SandboxContact[] };
   /** The phone (a contact) reacts to, edits or revokes a message, or the message's ack moves on. */
@@ -104,6 +115,16 @@ export interface PageEvents {
   ack: { seq: number; messageId: string; ack: number };
   /** The phone changed a group itself (or another admin did): the page applies the state and the notifications. */
   group: { seq: number } & SandboxGroupUpdate;
+}
+export interface IncomingMediaInfo {
+  type: string;
+  mimetype: string;
+  filename?: string;
+  caption?: string;
+  size: number;
+  filehash: string;
+  directPath: string;
+  mediaKey: string;
 }
 export type PageEventName = keyof PageEvents;
 

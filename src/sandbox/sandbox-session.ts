@@ -7,6 +7,7 @@ import type { SandboxAccount, SandboxOutboxEntry } from './sandbox-hub.js';
 import * as protocol from './sandbox-protocol.js';
 import * as groupProtocol from './sandbox-group-protocol.js';
 import { SandboxGroupBook } from './sandbox-groups.js';
+import { SandboxMediaStore } from './sandbox-media-store.js';
 
 const PAGE_ANSWER_TIMEOUT_MS = 15_000;
 const LOGOUT_ANSWER_TIMEOUT_MS = 5_000;
@@ -47,6 +48,7 @@ export class SandboxSession implements SandboxPageHandler {
   private addressBook: protocol.SandboxContact[] = [];
   /** The account's groups, as WhatsApp's servers hold them (see sandbox-groups.ts). */
   private readonly groupBook = new SandboxGroupBook();
+  private readonly media = new SandboxMediaStore();
   private linked: { account: SandboxAccount; deviceId: string } | undefined;
   /** The code the page shows; the phone with that number links by entering it. */
   private pairingCode: { code: string; phone: string; pageId: string } | undefined;
@@ -170,6 +172,32 @@ export class SandboxSession implements SandboxPageHandler {
     return { group: update.group, results: update.results };
   }
 
+  /** The phone sends media: its bytes go to the media server, the page gets the message that points at them. */
+  async incomingMedia(from: string, media: SandboxIncomingMedia): Promise<string> {
+    const page = this.latestPage('linked');
+    if (!page) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
+    const type = mediaTypeOf(media.mimetype, media.voice === true);
+    const stored = this.media.put(media.data, type);
+    const id = hex(16).toUpperCase();
+    const info: protocol.IncomingMediaInfo = {
+      type,
+      mimetype: media.mimetype,
+      filename: media.filename,
+      caption: media.caption,
+      size: media.data.length,
+      filehash: stored.filehash,
+      directPath: stored.directPath,
+      mediaKey: randomBytes(32).toString('base64'),
+    };
+    await this.ask(page, 'incomingMedia', { id, from, t: Math.floor(Date.now() / 1000), media: info }, PAGE_ANSWER_TIMEOUT_MS);
+    return `false_${from}_${id}`;
+  }
+
+  /** The media server forgets every file: downloads of earlier media fail from now on, as for expired media. */
+  expireMedia(): void {
+    this.media.clear();
+  }
+
   async logout(): Promise<void> {
     if (this.linked) this.revokedDevices.add(this.linked.deviceId);
     this.linked = undefined;
@@ -214,6 +242,18 @@ export class SandboxSession implements SandboxPageHandler {
     previous?.stream.close();
     stream.onClose(() => this.dropPage(record));
     this.deps.logger.debug('sandbox page connected', { sessionId: this.id, pageId });
+  }
+
+  async handleUpload(pageId: string, mediaType: string, bytes: Buffer): Promise<unknown> {
+    const page = this.requirePage(pageId);
+    if (page.mode !== 'linked') throw new ConflictError('SANDBOX_NOT_LINKED', 'This page is not linked');
+    if (!/^[a-z_-]{1,40}$/.test(mediaType)) throw new InvalidInputError('Upload needs a media type (?type=image)');
+    const stored = this.media.put(bytes, mediaType);
+    return { directPath: stored.directPath, filehash: stored.filehash };
+  }
+
+  mediaAt(path: string): Buffer | undefined {
+    return this.media.get(path)?.bytes;
   }
 
   async handlePost(path: string, body: unknown): Promise<unknown> {
@@ -319,7 +359,19 @@ export class SandboxSession implements SandboxPageHandler {
   private recordSent(request: protocol.SentRequest): object {
     const page = this.requirePage(request.page);
     if (page.mode !== 'linked') throw new ConflictError('SANDBOX_NOT_LINKED', 'This page is not linked');
-    this.sent.push({ id: request.id, to: request.to, body: request.body, timestamp: request.t });
+    const entry: SandboxOutboxEntry = { id: request.id, to: request.to, body: request.body, type: request.type, timestamp: request.t };
+    if (request.directPath !== undefined) {
+      const stored = this.media.get(request.directPath);
+      if (!stored) throw new InvalidInputError(`No upload at ${request.directPath}`);
+      Object.assign(entry, {
+        caption: request.caption,
+        mimetype: request.mimetype,
+        filename: request.filename,
+        size: stored.bytes.length,
+        sha256: stored.sha256,
+      });
+    }
+    this.sent.push(entry);
     this.deps.logger.debug('sandbox session sent a message', { sessionId: this.id, to: request.to, id: request.id });
     return {};
   }
@@ -452,6 +504,23 @@ export class SandboxSession implements SandboxPageHandler {
     this.ref = newRef();
     for (const page of this.pages.values()) if (page.mode === 'qr') page.stream.send('ref', { ref: this.ref });
   }
+}
+
+export interface SandboxIncomingMedia {
+  data: Buffer;
+  mimetype: string;
+  filename?: string;
+  caption?: string;
+  /** Audio as a voice note (WhatsApp's ptt). */
+  voice?: boolean;
+}
+
+/** The WhatsApp message type the phone gives media of this type. */
+function mediaTypeOf(mimetype: string, voice: boolean): string {
+  const family = mimetype.split('/')[0]!.toLowerCase();
+  if (family === 'audio') return voice ? 'ptt' : 'audio';
+  if (family === 'image' || family === 'video') return family;
+  return 'document';
 }
 
 function pageGone(): Error {

@@ -65,3 +65,17 @@ export function describeError(error: unknown): string {
     return String(error);
   }
 }
+
+/** Input larger than a configured limit (media over --max-media-bytes, say). */
+export class TooLargeError extends AppError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('PAYLOAD_TOO_LARGE', 413, message, { details });
+  }
+}
+
+/** The thing existed but is no longer available (media WhatsApp no longer has). */
+export class GoneError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, 410, message);
+  }
+}

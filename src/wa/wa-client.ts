@@ -16,12 +16,19 @@ export interface WaMessage {
   chatId: string;
   from: string;
   to: string;
+  /** The text, or the caption of a media message ('' when it has none). */
   body: string;
-  type: string;
+  type: WaMessageType;
   /** Unix seconds, as WhatsApp reports it. */
   timestamp: number;
   fromMe: boolean;
   hasMedia: boolean;
+  /** Media messages only. */
+  caption?: string;
+  mimetype?: string;
+  filename?: string;
+  /** Bytes, as WhatsApp reports them. */
+  size?: number;
 }
 
 /** A conversation as the linked account's WhatsApp Web lists it. */
@@ -54,6 +61,52 @@ export interface WaContact {
   isBlocked: boolean;
   isGroup: boolean;
 }
+
+/** Our message kinds; WhatsApp's own names (chat, ptt, vcard, poll_creation...) never leave src/wa/. */
+export const WA_MESSAGE_TYPES = [
+  'text',
+  'image',
+  'video',
+  'audio',
+  'voice',
+  'document',
+  'sticker',
+  'location',
+  'contact',
+  'poll',
+  'revoked',
+  'other',
+] as const;
+export type WaMessageType = (typeof WA_MESSAGE_TYPES)[number];
+
+/** Media to send: the bytes and what they are. */
+export interface WaMediaInput {
+  data: Buffer;
+  mimetype: string;
+  filename?: string;
+}
+
+export interface WaSendMediaOptions {
+  caption?: string;
+  /** Audio as a voice note (push to talk). */
+  asVoice?: boolean;
+  /** Any file as a document, whatever its type. */
+  asDocument?: boolean;
+}
+
+export interface WaMedia {
+  data: Buffer;
+  mimetype: string;
+  filename?: string;
+}
+
+/** What a media download found. */
+export type WaMediaDownload =
+  | { kind: 'media'; media: WaMedia }
+  | { kind: 'no-message' }
+  | { kind: 'no-media' }
+  /** The message has media but WhatsApp no longer has the bytes. */
+  | { kind: 'gone' };
 
 /** Things a session reports besides messages and its own state, each with our own payload shape. */
 export type WaActivityType =
@@ -112,6 +165,8 @@ export interface WaClient extends WaGroupCommands {
   lookupNumber(phone: string): Promise<string | undefined>;
   /** While a QR code is shown: link by phone number instead. Resolves with the 8-character code to enter on that phone. */
   requestPairingCode(phone: string): Promise<string>;
+  sendMedia(chatId: string, media: WaMediaInput, options: WaSendMediaOptions): Promise<WaMessage>;
+  downloadMedia(messageId: string): Promise<WaMediaDownload>;
   /** PID of the browser's main process, once launched. */
   browserPid(): number | undefined;
   on<E extends WaClientEventName>(event: E, listener: (...args: WaClientEvents[E]) => void): void;

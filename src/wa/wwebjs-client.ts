@@ -4,9 +4,22 @@ import type { Contact, GroupNotification, Message, Reaction } from 'whatsapp-web
 import { BASE_CHROMIUM_ARGS } from '../browser/chromium.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { WaChat, WaContact, WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from './wa-client.js';
+import type {
+  WaChat,
+  WaClient,
+  WaClientEventName,
+  WaClientEvents,
+  WaClientFactory,
+  WaClientOptions,
+  WaContact,
+  WaMediaDownload,
+  WaMediaInput,
+  WaMessage,
+  WaSendMediaOptions,
+} from './wa-client.js';
 import type { WaGroupCommands } from './wa-groups.js';
 import { groupNotificationPayload, WwebjsGroups } from './wwebjs-groups.js';
+import { downloadMedia, sendMedia, toWaMessage } from './wwebjs-media.js';
 
 const { Client, LocalAuth } = wwebjs;
 type LibraryClient = InstanceType<typeof Client>;
@@ -202,6 +215,14 @@ class WwebjsClient implements WaClient {
     return this.client.requestPairingCode(phone);
   }
 
+  sendMedia(chatId: string, media: WaMediaInput, options: WaSendMediaOptions): Promise<WaMessage> {
+    return sendMedia(this.client, chatId, media, options);
+  }
+
+  downloadMedia(messageId: string): Promise<WaMediaDownload> {
+    return downloadMedia(this.client, messageId);
+  }
+
   browserPid(): number | undefined {
     return this.client.pupBrowser?.process()?.pid;
   }
@@ -282,19 +303,5 @@ function toWaContact(contact: Contact): WaContact {
     isBusiness: contact.isBusiness,
     isBlocked: contact.isBlocked,
     isGroup: contact.isGroup,
-  };
-}
-
-function toWaMessage(message: Message): WaMessage {
-  return {
-    id: message.id._serialized,
-    chatId: message.fromMe ? message.to : message.from,
-    from: message.from,
-    to: message.to,
-    body: message.body,
-    type: message.type,
-    timestamp: message.timestamp,
-    fromMe: message.fromMe,
-    hasMedia: message.hasMedia,
   };
 }

@@ -1,5 +1,17 @@
 import { EventEmitter } from 'node:events';
-import type { WaChat, WaContact, WaClient, WaClientEventName, WaClientEvents, WaClientFactory, WaClientOptions, WaMessage } from '../../src/wa/wa-client.js';
+import type {
+  WaChat,
+  WaClient,
+  WaClientEventName,
+  WaClientEvents,
+  WaClientFactory,
+  WaClientOptions,
+  WaContact,
+  WaMediaDownload,
+  WaMediaInput,
+  WaMessage,
+  WaSendMediaOptions,
+} from '../../src/wa/wa-client.js';
 import type { WaGroup } from '../../src/wa/wa-groups.js';
 
 /** A WaClient the test drives by hand: emit('qr'), emit('ready'), crash()... Records what the core asked of it. */
@@ -9,6 +21,9 @@ export class FakeWaClient implements WaClient {
   destroyed = false;
   loggedOut = false;
   readonly sent: { chatId: string; content: string }[] = [];
+  readonly sentMedia: { chatId: string; media: WaMediaInput; options: WaSendMediaOptions }[] = [];
+  /** What downloadMedia answers, by message id (no-message for the others). */
+  readonly downloads = new Map<string, WaMediaDownload>();
   initializeResult: Promise<void> = Promise.resolve();
   /** What destroy() waits for before it resolves (a browser slow to close). */
   destroyResult: Promise<void> = Promise.resolve();
@@ -36,7 +51,21 @@ export class FakeWaClient implements WaClient {
 
   async sendText(chatId: string, content: string): Promise<WaMessage> {
     this.sent.push({ chatId, content });
-    return { id: `true_${chatId}_${this.sent.length}`, chatId, from: 'me@c.us', to: chatId, body: content, type: 'chat', timestamp: 1, fromMe: true, hasMedia: false };
+    return { id: `true_${chatId}_${this.sent.length}`, chatId, from: 'me@c.us', to: chatId, body: content, type: 'text', timestamp: 1, fromMe: true, hasMedia: false };
+  }
+
+  async sendMedia(chatId: string, media: WaMediaInput, options: WaSendMediaOptions): Promise<WaMessage> {
+    this.sentMedia.push({ chatId, media, options });
+    const type = options.asDocument ? 'document' : options.asVoice ? 'voice' : (media.mimetype.split('/')[0] as 'image' | 'audio' | 'video');
+    return {
+      id: `true_${chatId}_m${this.sentMedia.length}`, chatId, from: 'me@c.us', to: chatId, body: options.caption ?? '', type,
+      timestamp: 1, fromMe: true, hasMedia: true, caption: options.caption, mimetype: media.mimetype, filename: media.filename,
+      size: media.data.length,
+    };
+  }
+
+  async downloadMedia(messageId: string): Promise<WaMediaDownload> {
+    return this.downloads.get(messageId) ?? { kind: 'no-message' };
   }
 
   chats: WaChat[] = [];

@@ -14,6 +14,10 @@ import {
 } from '../api-schemas.js';
 import { GroupParamsSchema, SandboxGroupParticipantsSchema } from '../groups-schemas.js';
 import { parseInput } from '../middleware/validate.js';
+import { decodeMediaData } from '../media-schemas.js';
+
+/** The phone's own media: bounded by the body limit of the route; this only guards decoding. */
+const MAX_PHONE_MEDIA_BYTES = 1024 * 1024 * 1024;
 import { sessionIdOf } from './sessions.routes.js';
 
 /** The simulated phone of a sandbox session: scan its QR, write to it, read what it sent, unlink it. */
@@ -81,8 +85,15 @@ export function sandboxRouter(manager: SessionManager, hub: SandboxHub): Router 
 
   router.post('/sessions/:id/sandbox/incoming', async (request, response) => {
     const sessionId = sandboxSessionId(request.params);
-    const input = parseInput(SandboxIncomingSchema, request.body, 'request body');
-    response.status(201).json(await hub.incoming(sessionId, input));
+    const { from, body, media } = parseInput(SandboxIncomingSchema, request.body, 'request body');
+    const decoded = media ? { ...media, data: decodeMediaData(media.data, MAX_PHONE_MEDIA_BYTES).bytes } : undefined;
+    response.status(201).json(await hub.incoming(sessionId, { from, body, media: decoded }));
+  });
+
+  router.post('/sessions/:id/sandbox/expire-media', (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    hub.expireMedia(sessionId);
+    response.json({ id: sessionId, expired: true });
   });
 
   router.get('/sessions/:id/sandbox/outbox', (request, response) => {

@@ -171,6 +171,7 @@ function connect() {
   answer('edit', applyPhoneEdit);
   answer('revoke', applyPhoneRevoke);
   answer('ack', applyPhoneAck);
+  answer('incomingMedia', function (d) { receiveMedia(d); });
   answer('logout', async function () { await clearPairing(); becomeUnpaired(null); });
   answer('group', function (d) { applyGroupEvent(d); });
 }

@@ -3,6 +3,7 @@ import { PAGE_CONTACTS_JS } from './page-contacts.js';
 import { PAGE_ACTIONS_JS } from './page-actions.js';
 import { PAGE_GROUPS_JS } from './page-groups.js';
 import { PAGE_MODULES_JS } from './page-modules.js';
+import { PAGE_MEDIA_JS } from './page-media.js';
 import { PAGE_RUNTIME_JS } from './page-runtime.js';
 
 /** What `window.Debug.VERSION` reports: whatsapp-web.js 1.34.7's default webVersion. */
@@ -20,6 +21,7 @@ export function renderSandboxPage(): string {
     PAGE_CONTACTS_JS,
     PAGE_ACTIONS_JS,
     PAGE_GROUPS_JS,
+    PAGE_MEDIA_JS,
     PAGE_BRIDGE_JS,
     '})();',
   ].join('\n');

@@ -125,10 +125,10 @@ function addAndSendMsgToChat(chat, attrs) {
   chat.msgs.add(msg);
   chat.lastReceivedKey = msg.id;
   chat.set('t', msg.t);
-  var sent = postToServer('/sandbox/sent', {
+  var sent = postToServer('/sandbox/sent', Object.assign({
     id: msg.id._serialized, to: chat.id._serialized, body: typeof msg.body === 'string' ? msg.body : '',
     type: String(msg.type), t: Number(msg.t) || nowSeconds(),
-  }).then(function () {
+  }, sentMediaFields(msg))).then(function () {
     msg.set('ack', 1);
     return { messageSendResult: 'OK', t: msg.t };
   }, function (e) {
