@@ -1,13 +1,7 @@
 import type { WaClient } from '../wa/wa-client.js';
 import type { WaGroup, WaGroupCreated, WaParticipantAction, WaParticipantResult } from '../wa/wa-groups.js';
 import { GroupNotFoundError } from '../wa/wa-groups.js';
-import type { Session } from './session.js';
-import { notReady } from './session-errors.js';
-
-/** The one thing this module needs of the session manager. */
-export interface SessionLookup {
-  get(sessionId: string): Session;
-}
+import { withWorkingClient, type SessionLookup } from './working-client.js';
 
 /**
  * Group commands of a session: 404 for an unknown session, 409 with the status unless it is WORKING
@@ -56,17 +50,8 @@ export class SessionGroups {
     return this.run(sessionId, (client) => client.leaveGroup(groupId), true);
   }
 
-  private async run<T>(sessionId: string, command: (client: WaClient) => Promise<T>, isActivity = false): Promise<T> {
-    const session = this.sessions.get(sessionId);
-    const client = session.client;
-    if (!client || session.status.status !== 'WORKING') throw notReady(session);
-    try {
-      const result = await command(client);
-      if (isActivity) session.lastActivityAt = this.now();
-      return result;
-    } catch (error) {
-      if (session.client !== client || session.status.status !== 'WORKING') throw notReady(session);
-      throw error;
-    }
+  private run<T>(sessionId: string, command: (client: WaClient) => Promise<T>, isActivity = false): Promise<T> {
+    return withWorkingClient(this.sessions, sessionId, command, isActivity ? this.now : undefined);
   }
+
 }

@@ -1,17 +1,17 @@
 import { AppError, ConflictError, describeError } from '../shared/errors.js';
 import { withTimeout } from '../shared/timing.js';
-import type { SessionManager } from './session-manager.js';
+import type { SessionLookup } from './working-client.js';
 
 /** How long WhatsApp Web may take to hand out a pairing code. */
 const PAIRING_CODE_DEADLINE_MS = 30_000;
 
 /** Linking a session without a camera: a pairing code that the user types on the phone with that number. */
 export class SessionLinking {
-  constructor(private readonly manager: SessionManager) {}
+  constructor(private readonly sessions: SessionLookup) {}
 
   /** While the session waits to be linked (SCAN_QR_CODE): the 8-character code to enter on the phone. */
   async requestPairingCode(sessionId: string, phone: string): Promise<string> {
-    const session = this.manager.get(sessionId);
+    const session = this.sessions.get(sessionId);
     const client = session.client;
     const status = session.status.status;
     if (!client || status !== 'SCAN_QR_CODE') {

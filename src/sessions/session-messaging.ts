@@ -1,12 +1,8 @@
 import { GoneError, NotFoundError } from '../shared/errors.js';
 import type { WaClient, WaMedia, WaMediaInput, WaMessage, WaSendMediaOptions } from '../wa/wa-client.js';
 import { notReady } from './session-errors.js';
-import type { Session } from './session.js';
+import { withWorkingClient, type SessionLookup } from './working-client.js';
 
-/** What messaging needs of the sessions: find one by id (404 when unknown). */
-export interface SessionLookup {
-  get(sessionId: string): Session;
-}
 
 /**
  * Sending and reading messages through a WORKING session's client, outside the session manager: it only looks
@@ -43,17 +39,8 @@ export class SessionMessaging {
     }
   }
 
-  private async withClient<T>(sessionId: string, isActivity: boolean, action: (client: WaClient) => Promise<T>): Promise<T> {
-    const session = this.sessions.get(sessionId);
-    const client = session.client;
-    if (!client || session.status.status !== 'WORKING') throw notReady(session);
-    try {
-      const result = await action(client);
-      if (isActivity) session.lastActivityAt = this.now();
-      return result;
-    } catch (error) {
-      if (session.client !== client || session.status.status !== 'WORKING') throw notReady(session);
-      throw error;
-    }
+  private withClient<T>(sessionId: string, isActivity: boolean, action: (client: WaClient) => Promise<T>): Promise<T> {
+    return withWorkingClient(this.sessions, sessionId, action, isActivity ? this.now : undefined);
   }
+
 }

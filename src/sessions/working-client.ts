@@ -1,17 +1,30 @@
 import type { WaClient } from '../wa/wa-client.js';
 import { notReady } from './session-errors.js';
-import type { SessionManager } from './session-manager.js';
+import type { Session } from './session.js';
+
+/** The one thing the session services need of the session manager: a session by id (404 when unknown). */
+export interface SessionLookup {
+  get(sessionId: string): Session;
+}
 
 /**
  * Runs a read or a command on the session's client: 409 with the status unless WORKING, and a 409 too (rather
- * than the library's error) when the session stopped being WORKING while the call ran.
+ * than the library's error) when the session stopped being WORKING while the call ran. With `activityAt`, a
+ * command that succeeded counts as activity (terminateInactive's idle time starts again).
  */
-export async function withWorkingClient<T>(manager: SessionManager, sessionId: string, use: (client: WaClient) => Promise<T>): Promise<T> {
-  const session = manager.get(sessionId);
+export async function withWorkingClient<T>(
+  sessions: SessionLookup,
+  sessionId: string,
+  use: (client: WaClient) => Promise<T>,
+  activityAt?: () => number,
+): Promise<T> {
+  const session = sessions.get(sessionId);
   const client = session.client;
   if (!client || session.status.status !== 'WORKING') throw notReady(session);
   try {
-    return await use(client);
+    const result = await use(client);
+    if (activityAt) session.lastActivityAt = activityAt();
+    return result;
   } catch (error) {
     if (session.client !== client || session.status.status !== 'WORKING') throw notReady(session);
     throw error;
