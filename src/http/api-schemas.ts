@@ -86,14 +86,6 @@ export const ChatIdSchema = z
   .transform((chatId) => (chatId.includes('@') ? chatId : `${chatId.replace(/^\+/, '')}@c.us`))
   .openapi({ example: '15550009999@c.us' });
 
-export const SendTextSchema = z
-  .object({
-    chatId: ChatIdSchema,
-    content: z.string().min(1, 'must not be empty').max(65_536),
-  })
-  .strict()
-  .openapi('SendText');
-
 export const MessageSchema = z
   .object({
     id: z.string(),
@@ -139,6 +131,67 @@ export const MessageIdSchema = z
   .openapi({ example: 'false_15557770000@c.us_3EB0C4D2E1F0A9B8' });
 
 export const MessageParamsSchema = z.object({ id: SessionIdSchema, messageId: MessageIdSchema });
+
+/** What every send takes besides its content: a reply to a message, and the contacts it mentions. */
+export const SendOptionsFields = {
+  quotedMessageId: MessageIdSchema.optional().openapi({ description: 'Reply to this message (404 when WhatsApp Web does not have it)' }),
+  mentions: z
+    .array(z.string().regex(/^\d{5,20}@(c\.us|lid)$/, 'must be contact ids like 15550001111@c.us'))
+    .max(256)
+    .optional()
+    .openapi({ description: 'Contacts mentioned (write @<number> in the text where each should show)' }),
+};
+
+export const SendTextSchema = z
+  .object({
+    chatId: ChatIdSchema,
+    content: z.string().min(1, 'must not be empty').max(65_536),
+    ...SendOptionsFields,
+  })
+  .strict()
+  .openapi('SendText');
+
+export const SendLocationSchema = z
+  .object({
+    chatId: ChatIdSchema,
+    latitude: z.number().min(-90).max(90),
+    longitude: z.number().min(-180).max(180),
+    name: z.string().min(1).max(256).optional(),
+    address: z.string().min(1).max(1024).optional(),
+    url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048).optional(),
+    ...SendOptionsFields,
+  })
+  .strict()
+  .openapi('SendLocation');
+
+export const SendContactSchema = z
+  .object({
+    chatId: ChatIdSchema,
+    contacts: z
+      .array(z.string().regex(/^\d{5,20}@(c\.us|lid)$|^\+?\d{5,20}$/, 'must be contact ids or phone numbers'))
+      .min(1)
+      .max(20)
+      .transform((ids) => ids.map((id) => (id.includes('@') ? id : `${id.replace(/^\+/, '')}@c.us`)))
+      .openapi({ description: 'One contact sends a vCard, several a list of vCards' }),
+    ...SendOptionsFields,
+  })
+  .strict()
+  .openapi('SendContact');
+
+export const SendPollSchema = z
+  .object({
+    chatId: ChatIdSchema,
+    name: z.string().trim().min(1).max(255),
+    options: z
+      .array(z.string().trim().min(1).max(100))
+      .min(2, 'a poll needs at least 2 options')
+      .max(12, 'a poll has at most 12 options')
+      .refine((options) => new Set(options).size === options.length, 'options must differ'),
+    multipleAnswers: z.boolean().default(false),
+    ...SendOptionsFields,
+  })
+  .strict()
+  .openapi('SendPoll');
 
 export const ReactSchema = z
   .object({ emoji: z.string().max(32, 'must be one emoji').openapi({ example: '👍', description: 'An empty string removes the reaction' }) })
@@ -289,6 +342,14 @@ export const SandboxOutboxEntrySchema = z.object({
   filename: z.string().optional(),
   size: z.number().int().optional(),
   sha256: z.string().optional().openapi({ description: 'SHA-256 (hex) of the media bytes the session sent' }),
+  reaction: z.string().optional().openapi({ description: "The session's own reaction to it ('' once removed)" }),
+  edited: z.boolean().optional(),
+  revoked: z.boolean().optional(),
+  quotedMessageId: z.string().optional().openapi({ description: 'The message it replies to' }),
+  mentions: z.array(z.string()).optional(),
+  location: z.object({ latitude: z.number(), longitude: z.number(), description: z.string().optional() }).optional(),
+  vcards: z.array(z.string()).optional(),
+  poll: z.object({ name: z.string(), options: z.array(z.string()), multipleAnswers: z.boolean() }).optional(),
 });
 
 export const InfoSchema = z

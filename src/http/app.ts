@@ -86,11 +86,12 @@ export function createApp(deps: AppDeps): Express {
   api.use([...MEDIA_BODY_PATHS, '/sessions/:id/sandbox/incoming'], express.json({ limit: mediaBodyLimit }));
   api.use(express.json({ limit: '1mb' }));
   api.use(sessionsRouter(deps.manager, deps.webhookPolicy));
-  api.use(messagesRouter(deps.manager, deps.channels));
+  const messaging = new SessionMessaging(deps.manager);
+  api.use(messagesRouter(deps.manager, messaging, deps.channels));
   api.use(groupsRouter(new SessionGroups(deps.manager)));
   api.use(
     mediaRouter({
-      messaging: new SessionMessaging(deps.manager),
+      messaging,
       maxBytes: media.maxBytes,
       fetchMedia: createMediaFetcher({ policy: media.policy, maxBytes: media.maxBytes, timeoutMs: media.fetchTimeoutMs }),
     }),

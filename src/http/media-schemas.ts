@@ -1,7 +1,7 @@
 import { z } from '../shared/zod.js';
 import { InvalidInputError, TooLargeError } from '../shared/errors.js';
 import { MIMETYPE_PATTERN, sniffMimetype } from '../shared/media-types.js';
-import { ChatIdSchema, MessageSchema } from './api-schemas.js';
+import { ChatIdSchema, MessageSchema, SendOptionsFields } from './api-schemas.js';
 
 /** The media send routes, their request shapes, and how posted media becomes bytes and a type. */
 
@@ -37,6 +37,7 @@ const mediaFields = {
     .regex(/^[^/\\\u0000-\u001f]+$/, 'must be a file name without a path or control characters')
     .optional(),
   caption: z.string().max(65_536).optional(),
+  ...SendOptionsFields,
 };
 
 const exactlyOneSource = (value: { data?: string; url?: string }) => (value.data === undefined) !== (value.url === undefined);

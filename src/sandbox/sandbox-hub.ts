@@ -40,6 +40,12 @@ export interface SandboxOutboxEntry {
   edited?: boolean;
   /** Set when the session deleted it for everyone. */
   revoked?: boolean;
+  /** The message it replies to, and the contacts it mentions. */
+  quotedMessageId?: string;
+  mentions?: string[];
+  location?: { latitude: number; longitude: number; description?: string };
+  vcards?: string[];
+  poll?: { name: string; options: string[]; multipleAnswers: boolean };
   /** Media messages: what the session said about the media, and the size and SHA-256 (hex) of the bytes it uploaded. */
   caption?: string;
   mimetype?: string;

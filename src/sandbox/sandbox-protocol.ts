@@ -58,6 +58,12 @@ export const sentSchema = z.object({
   mimetype: z.string().max(300).optional(),
   filename: z.string().max(1000).optional(),
   size: z.number().int().nonnegative().optional(),
+  /** What else the phone sees of it: the message it replies to, mentions, location, vCards, poll. */
+  quotedMessageId: z.string().max(300).optional(),
+  mentions: z.array(z.string().max(300)).max(256).optional(),
+  location: z.object({ latitude: z.number(), longitude: z.number(), description: z.string().max(2000).optional() }).optional(),
+  vcards: z.array(z.string().max(100_000)).max(50).optional(),
+  poll: z.object({ name: z.string().max(1000), options: z.array(z.string().max(1000)).max(50), multipleAnswers: z.boolean() }).optional(),
 });
 export const unlinkSchema = z.object({ page: pageId });
 export const pairingCodeSchema = z.object({ page: pageId, phone: digits });

@@ -360,6 +360,9 @@ export class SandboxSession implements SandboxPageHandler {
     const page = this.requirePage(request.page);
     if (page.mode !== 'linked') throw new ConflictError('SANDBOX_NOT_LINKED', 'This page is not linked');
     const entry: SandboxOutboxEntry = { id: request.id, to: request.to, body: request.body, type: request.type, timestamp: request.t };
+    const { quotedMessageId, mentions, location, vcards, poll } = request;
+    const extras: Partial<SandboxOutboxEntry> = { quotedMessageId, mentions, location, vcards, poll };
+    for (const [key, value] of Object.entries(extras)) if (value !== undefined) Object.assign(entry, { [key]: value });
     if (request.directPath !== undefined) {
       const stored = this.media.get(request.directPath);
       if (!stored) throw new InvalidInputError(`No upload at ${request.directPath}`);

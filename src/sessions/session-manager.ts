@@ -4,7 +4,6 @@ import { describeRefusedFlags, refusedFlags } from '../browser/chromium-flags.js
 import { KeyedLock } from '../shared/keyed-lock.js';
 import { withTimeout } from '../shared/timing.js';
 import type { DesiredState, OwnershipRelease, SessionStore, StoredSession } from '../storage/session-store.js';
-import type { WaMessage } from '../wa/wa-client.js';
 import { RestartBudget, type RestartPolicySettings } from './restart-policy.js';
 import { Session, type SessionSnapshot } from './session.js';
 import { SessionConfigInputSchema, resolveSessionConfig, type SessionConfigInput } from './session-config.js';
@@ -13,7 +12,7 @@ import { nextStatusIn, type SessionEvents } from './session-events.js';
 import { SessionLifecycle, type ClientLoss, type LifecycleDeps } from './session-lifecycle.js';
 import { SessionRegistry } from './session-registry.js';
 import { planRecovery } from './crash-recovery.js';
-import { beingDeleted, notReady, unusable } from './session-errors.js';
+import { beingDeleted, unusable } from './session-errors.js';
 import type { SessionStatus } from './session-status.js';
 
 export interface SessionManagerSettings {
@@ -279,20 +278,6 @@ export class SessionManager {
       });
     });
     return session;
-  }
-
-  async sendText(sessionId: string, chatId: string, content: string): Promise<WaMessage> {
-    const session = this.get(sessionId);
-    const client = session.client;
-    if (!client || session.status.status !== 'WORKING') throw notReady(session);
-    try {
-      const message = await client.sendText(chatId, content);
-      session.lastActivityAt = this.deps.now();
-      return message;
-    } catch (error) {
-      if (session.client !== client || session.status.status !== 'WORKING') throw notReady(session);
-      throw error;
-    }
   }
 
   /** Resolves once the session shows a QR code, is WORKING, or has stopped or failed (or the deadline passed). */

@@ -1,5 +1,15 @@
 import { GoneError, NotFoundError } from '../shared/errors.js';
-import type { WaClient, WaMedia, WaMediaInput, WaMessage, WaSendMediaOptions } from '../wa/wa-client.js';
+import {
+  QuotedMessageMissingError,
+  type WaClient,
+  type WaLocation,
+  type WaMedia,
+  type WaMediaInput,
+  type WaMessage,
+  type WaPoll,
+  type WaSendMediaOptions,
+  type WaSendOptions,
+} from '../wa/wa-client.js';
 import { notReady } from './session-errors.js';
 import { withWorkingClient, type SessionLookup } from './working-client.js';
 
@@ -20,8 +30,36 @@ export class SessionMessaging {
     if (!session.client || session.status.status !== 'WORKING') throw notReady(session);
   }
 
+  sendText(sessionId: string, chatId: string, content: string, options?: WaSendOptions): Promise<WaMessage> {
+    return this.send(sessionId, (client) => client.sendText(chatId, content, options));
+  }
+
   sendMedia(sessionId: string, chatId: string, media: WaMediaInput, options: WaSendMediaOptions): Promise<WaMessage> {
-    return this.withClient(sessionId, true, (client) => client.sendMedia(chatId, media, options));
+    return this.send(sessionId, (client) => client.sendMedia(chatId, media, options));
+  }
+
+  sendLocation(sessionId: string, chatId: string, location: WaLocation, options?: WaSendOptions): Promise<WaMessage> {
+    return this.send(sessionId, (client) => client.sendLocation(chatId, location, options));
+  }
+
+  sendContacts(sessionId: string, chatId: string, contactIds: string[], options?: WaSendOptions): Promise<WaMessage> {
+    return this.send(sessionId, (client) => client.sendContacts(chatId, contactIds, options));
+  }
+
+  sendPoll(sessionId: string, chatId: string, poll: WaPoll, options?: WaSendOptions): Promise<WaMessage> {
+    return this.send(sessionId, (client) => client.sendPoll(chatId, poll, options));
+  }
+
+  /** A send counts as activity; a reply to a message WhatsApp Web does not have is a 404, not a message without the quote. */
+  private async send(sessionId: string, command: (client: WaClient) => Promise<WaMessage>): Promise<WaMessage> {
+    try {
+      return await this.withClient(sessionId, true, command);
+    } catch (error) {
+      if (error instanceof QuotedMessageMissingError) {
+        throw new NotFoundError('QUOTED_MESSAGE_NOT_FOUND', `${error.message} (quotedMessageId)`);
+      }
+      throw error;
+    }
   }
 
   /** The bytes of a message's media: 404 for an unknown message or one without media, 410 when WhatsApp lost them. */

@@ -86,7 +86,35 @@ export interface WaMediaInput {
   filename?: string;
 }
 
-export interface WaSendMediaOptions {
+/** What every send may carry: a reply to a message, and contacts it mentions (their ids). */
+export interface WaSendOptions {
+  quotedMessageId?: string;
+  mentions?: string[];
+}
+
+/** Thrown by a send whose quotedMessageId WhatsApp Web does not have (the library would send without the quote). */
+export class QuotedMessageMissingError extends Error {
+  constructor(readonly messageId: string) {
+    super(`WhatsApp Web has no message '${messageId}' to reply to`);
+  }
+}
+
+export interface WaLocation {
+  latitude: number;
+  longitude: number;
+  name?: string;
+  address?: string;
+  url?: string;
+}
+
+export interface WaPoll {
+  name: string;
+  options: string[];
+  /** Whether a voter may pick more than one option. */
+  multipleAnswers: boolean;
+}
+
+export interface WaSendMediaOptions extends WaSendOptions {
   caption?: string;
   /** Audio as a voice note (push to talk). */
   asVoice?: boolean;
@@ -142,7 +170,11 @@ export interface WaClient extends WaGroupCommands {
   destroy(): Promise<void>;
   /** Unlinks the device and removes the login from the profile. */
   logout(): Promise<void>;
-  sendText(chatId: string, content: string): Promise<WaMessage>;
+  sendText(chatId: string, content: string, options?: WaSendOptions): Promise<WaMessage>;
+  sendLocation(chatId: string, location: WaLocation, options?: WaSendOptions): Promise<WaMessage>;
+  /** The contact cards (vCards) of one or more contacts, by id. */
+  sendContacts(chatId: string, contactIds: string[], options?: WaSendOptions): Promise<WaMessage>;
+  sendPoll(chatId: string, poll: WaPoll, options?: WaSendOptions): Promise<WaMessage>;
   /** The chats WhatsApp Web has, in no particular order. */
   listChats(): Promise<WaChat[]>;
   listContacts(): Promise<WaContact[]>;

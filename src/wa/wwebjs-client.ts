@@ -12,7 +12,10 @@ import type {
   WaClientFactory,
   WaClientOptions,
   WaContact,
+  WaLocation,
   WaMediaDownload,
+  WaPoll,
+  WaSendOptions,
   WaMediaInput,
   WaMessage,
   WaSendMediaOptions,
@@ -20,6 +23,7 @@ import type {
 import type { WaGroupCommands } from './wa-groups.js';
 import { groupNotificationPayload, WwebjsGroups } from './wwebjs-groups.js';
 import { downloadMedia, sendMedia, toWaMessage } from './wwebjs-media.js';
+import { sendContacts, sendLocation, sendPoll, sendText } from './wwebjs-sending.js';
 
 const { Client, LocalAuth } = wwebjs;
 type LibraryClient = InstanceType<typeof Client>;
@@ -144,9 +148,20 @@ class WwebjsClient implements WaClient {
     await this.client.logout();
   }
 
-  async sendText(chatId: string, content: string): Promise<WaMessage> {
-    const message = await this.client.sendMessage(chatId, content);
-    return toWaMessage(message);
+  sendText(chatId: string, content: string, options?: WaSendOptions): Promise<WaMessage> {
+    return sendText(this.client, chatId, content, options);
+  }
+
+  sendLocation(chatId: string, location: WaLocation, options?: WaSendOptions): Promise<WaMessage> {
+    return sendLocation(this.client, chatId, location, options);
+  }
+
+  sendContacts(chatId: string, contactIds: string[], options?: WaSendOptions): Promise<WaMessage> {
+    return sendContacts(this.client, chatId, contactIds, options);
+  }
+
+  sendPoll(chatId: string, poll: WaPoll, options?: WaSendOptions): Promise<WaMessage> {
+    return sendPoll(this.client, chatId, poll, options);
   }
 
   async listChats(): Promise<WaChat[]> {

@@ -1,6 +1,7 @@
 import wwebjs from 'whatsapp-web.js';
 import type { Client, Message } from 'whatsapp-web.js';
 import type { WaMediaDownload, WaMediaInput, WaMessage, WaMessageType, WaSendMediaOptions } from './wa-client.js';
+import { librarySendOptions } from './wwebjs-sending.js';
 
 /** Media through whatsapp-web.js: sending MessageMedia, downloading a message's media, and our message shape. */
 
@@ -60,6 +61,7 @@ export function toWaMessage(message: Message): WaMessage {
 export async function sendMedia(client: Client, chatId: string, media: WaMediaInput, options: WaSendMediaOptions): Promise<WaMessage> {
   const content = new MessageMedia(media.mimetype, media.data.toString('base64'), media.filename ?? null, media.data.length);
   const message = await client.sendMessage(chatId, content, {
+    ...(await librarySendOptions(client, options)),
     caption: options.caption,
     sendAudioAsVoice: options.asVoice === true,
     sendMediaAsDocument: options.asDocument === true,

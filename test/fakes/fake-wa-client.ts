@@ -7,7 +7,9 @@ import type {
   WaClientFactory,
   WaClientOptions,
   WaContact,
+  WaLocation,
   WaMediaDownload,
+  WaPoll,
   WaMediaInput,
   WaMessage,
   WaSendMediaOptions,
@@ -47,6 +49,18 @@ export class FakeWaClient implements WaClient {
 
   async logout(): Promise<void> {
     this.loggedOut = true;
+  }
+
+  async sendLocation(chatId: string, location: WaLocation): Promise<WaMessage> {
+    return this.sendText(chatId, `location ${location.latitude},${location.longitude}`);
+  }
+
+  async sendContacts(chatId: string, contactIds: string[]): Promise<WaMessage> {
+    return this.sendText(chatId, `contacts ${contactIds.join(',')}`);
+  }
+
+  async sendPoll(chatId: string, poll: WaPoll): Promise<WaMessage> {
+    return this.sendText(chatId, `poll ${poll.name}`);
   }
 
   async sendText(chatId: string, content: string): Promise<WaMessage> {

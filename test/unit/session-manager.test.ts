@@ -5,6 +5,7 @@ import { AppError } from '../../src/shared/errors.js';
 import { createSilentLogger } from '../../src/shared/logger.js';
 import { SessionEvents } from '../../src/sessions/session-events.js';
 import { SessionManager } from '../../src/sessions/session-manager.js';
+import { SessionMessaging } from '../../src/sessions/session-messaging.js';
 import type { SessionStatus } from '../../src/sessions/session-status.js';
 import type { Session } from '../../src/sessions/session.js';
 import type { StoredSession } from '../../src/storage/session-store.js';
@@ -174,12 +175,13 @@ test('logout from the phone moves the session out of WORKING and it is not resto
 test('send-text needs a WORKING session: 409 with the current status otherwise', async () => {
   const { manager, factory, events } = setup();
   const session = await manager.create('desk', {}, { start: false });
-  await assert.rejects(manager.sendText('desk', '1555@c.us', 'hi'), (error: unknown) => errorCode(error) === 'SESSION_NOT_READY');
+  const messaging = new SessionMessaging(manager);
+  await assert.rejects(messaging.sendText('desk', '1555@c.us', 'hi'), (error: unknown) => errorCode(error) === 'SESSION_NOT_READY');
   manager.start('desk');
   await until(() => factory.clients.length === 1, 'a client');
   factory.latest().emit('ready', ME);
   await waitForStatus(events, session, 'WORKING');
-  const message = await manager.sendText('desk', '15550009999@c.us', 'hi');
+  const message = await messaging.sendText('desk', '15550009999@c.us', 'hi');
   assert.equal(message.body, 'hi');
   assert.deepEqual(factory.latest().sent, [{ chatId: '15550009999@c.us', content: 'hi' }]);
 });

@@ -41,7 +41,13 @@ export function mediaRouter(deps: MediaRouteDeps): Router {
       const media = await loadMedia(input, deps);
       checkKind(kind, media.mimetype);
       if (kind === 'document') media.filename ??= `file.${extensionOf(media.mimetype)}`;
-      const options: WaSendMediaOptions = { caption: input.caption, asVoice: input.asVoice, asDocument: kind === 'document' };
+      const options: WaSendMediaOptions = {
+        caption: input.caption,
+        asVoice: input.asVoice,
+        asDocument: kind === 'document',
+        quotedMessageId: input.quotedMessageId,
+        mentions: input.mentions,
+      };
       const message = await deps.messaging.sendMedia(sessionId, input.chatId, media, options);
       response.status(201).json({ id: message.id, message: withMediaUrl(sessionId, message) });
     });

@@ -1,18 +1,47 @@
 import { Router } from 'express';
 import type { SessionManager } from '../../sessions/session-manager.js';
+import type { SessionMessaging } from '../../sessions/session-messaging.js';
 import type { SessionChannels } from '../../events/session-channels.js';
-import { EventsQuerySchema, HistoryQuerySchema, SendTextSchema } from '../api-schemas.js';
+import {
+  EventsQuerySchema,
+  HistoryQuerySchema,
+  SendContactSchema,
+  SendLocationSchema,
+  SendPollSchema,
+  SendTextSchema,
+} from '../api-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import { sessionIdOf } from './sessions.routes.js';
 
-export function messagesRouter(manager: SessionManager, channels: SessionChannels): Router {
+export function messagesRouter(manager: SessionManager, messaging: SessionMessaging, channels: SessionChannels): Router {
   const router = Router();
 
   router.post('/sessions/:id/send-text', async (request, response) => {
     const sessionId = sessionIdOf(request.params);
-    const { chatId, content } = parseInput(SendTextSchema, request.body, 'request body');
-    const message = await manager.sendText(sessionId, chatId, content);
+    const { chatId, content, ...options } = parseInput(SendTextSchema, request.body, 'request body');
+    const message = await messaging.sendText(sessionId, chatId, content, options);
+    response.status(201).json({ id: message.id, message });
+  });
+
+  router.post('/sessions/:id/send-location', async (request, response) => {
+    const sessionId = sessionIdOf(request.params);
+    const { chatId, quotedMessageId, mentions, ...location } = parseInput(SendLocationSchema, request.body, 'request body');
+    const message = await messaging.sendLocation(sessionId, chatId, location, { quotedMessageId, mentions });
+    response.status(201).json({ id: message.id, message });
+  });
+
+  router.post('/sessions/:id/send-contact', async (request, response) => {
+    const sessionId = sessionIdOf(request.params);
+    const { chatId, contacts, ...options } = parseInput(SendContactSchema, request.body, 'request body');
+    const message = await messaging.sendContacts(sessionId, chatId, contacts, options);
+    response.status(201).json({ id: message.id, message });
+  });
+
+  router.post('/sessions/:id/send-poll', async (request, response) => {
+    const sessionId = sessionIdOf(request.params);
+    const { chatId, name, options, multipleAnswers, ...sendOptions } = parseInput(SendPollSchema, request.body, 'request body');
+    const message = await messaging.sendPoll(sessionId, chatId, { name, options, multipleAnswers }, sendOptions);
     response.status(201).json({ id: message.id, message });
   });
 

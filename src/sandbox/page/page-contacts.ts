@@ -65,6 +65,13 @@ Object.assign(MODULES, {
     getIsEnterprise: function (contact) { return !!contact.isEnterprise; },
   },
   WAWebFrontendContactGetters: { getIsMyContact: function (contact) { return !!contact.isMyContact; } },
+  WAWebFrontendVcardUtils: {
+    vcardFromContactModel: function (contact) {
+      var name = contact.name || contact.pushname || '+' + contact.id.user;
+      return { displayName: name, vcard: ['BEGIN:VCARD', 'VERSION:3.0', 'N:;' + name + ';;;', 'FN:' + name,
+        'TEL;type=CELL;type=VOICE;waid=' + contact.id.user + ':+' + contact.id.user, 'END:VCARD'].join('\n') };
+    },
+  },
   WAWebQueryExistsJob: {
     queryWidExists: async function (wid) {
       var reply = await postToServer('/sandbox/query-exists', { id: wid._serialized });

@@ -119,6 +119,23 @@ function findLinks(text) {
 }
 function findLink(text) { var all = findLinks(text); return all.length ? all[0] : null; }
 
+/** What the phone sees of a sent message besides its text: the reply, mentions, location, vCards, poll. */
+function sentMessageFields(msg) {
+  var out = {};
+  if (msg.quotedMsg && msg.quotedMsg.id) out.quotedMessageId = msg.quotedMsg.id._serialized;
+  if (Array.isArray(msg.mentionedJidList) && msg.mentionedJidList.length) {
+    out.mentions = msg.mentionedJidList.map(function (wid) { return createWid(wid)._serialized; });
+  }
+  if (msg.type === 'location') out.location = { latitude: msg.lat, longitude: msg.lng, description: msg.loc || undefined };
+  if (msg.type === 'vcard') out.vcards = [String(msg.body)];
+  if (msg.type === 'multi_vcard') out.vcards = (msg.vcardList || []).map(function (card) { return card.vcard; });
+  if (msg.type === 'poll_creation') {
+    out.poll = { name: msg.pollName, options: (msg.pollOptions || []).map(function (option) { return option.name; }),
+      multipleAnswers: msg.pollSelectableOptionsCount === 0 };
+  }
+  return out;
+}
+
 function addAndSendMsgToChat(chat, attrs) {
   var msg = attrs instanceof MsgModel ? attrs : new MsgModel(attrs);
   Msg.add(msg);
@@ -128,7 +145,7 @@ function addAndSendMsgToChat(chat, attrs) {
   var sent = postToServer('/sandbox/sent', Object.assign({
     id: msg.id._serialized, to: chat.id._serialized, body: typeof msg.body === 'string' ? msg.body : '',
     type: String(msg.type), t: Number(msg.t) || nowSeconds(),
-  }, sentMediaFields(msg))).then(function () {
+  }, sentMediaFields(msg), sentMessageFields(msg))).then(function () {
     msg.set('ack', 1);
     return { messageSendResult: 'OK', t: msg.t };
   }, function (e) {

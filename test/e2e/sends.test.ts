@@ -1,0 +1,109 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ServerProcess, linkSession, pollUntil } from './harness.js';
+
+interface OutboxEntry {
+  id: string;
+  to: string;
+  body: string;
+  type: string;
+  quotedMessageId?: string;
+  mentions?: string[];
+  location?: { latitude: number; longitude: number; description?: string };
+  vcards?: string[];
+  poll?: { name: string; options: string[]; multipleAnswers: boolean };
+}
+interface Sent {
+  id: string;
+  message: { id: string; type: string; fromMe: boolean };
+}
+
+const CONTACT = '15557770601@c.us';
+
+describe('replies, mentions, locations, contact cards and polls (real server, Chromium, whatsapp-web.js, sandbox)', () => {
+  let server: ServerProcess;
+  before(async () => {
+    server = await ServerProcess.start();
+    await linkSession(server, 'sender', '15550000601');
+  });
+  after(async () => {
+    await server?.cleanup();
+  });
+
+  const sent = async (id: string): Promise<OutboxEntry> => {
+    let entry: OutboxEntry | undefined;
+    await pollUntil(
+      async () => {
+        const outbox = (await server.api<{ messages: OutboxEntry[] }>('GET', '/api/v1/sessions/sender/sandbox/outbox')).body.messages;
+        entry = outbox.find((candidate) => candidate.id === id);
+        return entry !== undefined;
+      },
+      { what: `${id} in the phone's outbox` },
+    );
+    return entry!;
+  };
+  const post = (route: string, body: unknown) => server.api<Sent>('POST', `/api/v1/sessions/sender/${route}`, body);
+
+  test('a reply carries the id of the message it quotes, and mentions reach the phone', async () => {
+    const incoming = await server.api<{ id: string }>('POST', '/api/v1/sessions/sender/sandbox/incoming', { from: CONTACT, body: 'which plan?' });
+    assert.equal(incoming.status, 201, JSON.stringify(incoming.body));
+    await pollUntil(
+      async () => (await server.api<{ messages: { id: string }[] }>('GET', '/api/v1/sessions/sender/messages')).body.messages.some((m) => m.id === incoming.body.id),
+      { what: 'the incoming message' },
+    );
+    const reply = await post('send-text', {
+      chatId: CONTACT,
+      content: 'the yearly one, @15557770602',
+      quotedMessageId: incoming.body.id,
+      mentions: ['15557770602@c.us'],
+    });
+    assert.equal(reply.status, 201, JSON.stringify(reply.body));
+    const entry = await sent(reply.body.id);
+    assert.equal(entry.quotedMessageId, incoming.body.id);
+    assert.deepEqual(entry.mentions, ['15557770602@c.us']);
+
+    const unknown = await post('send-text', { chatId: CONTACT, content: 'x', quotedMessageId: 'false_15557770601@c.us_3EB00000000000000000' });
+    assert.equal(unknown.status, 404, 'a reply to a message WhatsApp Web does not have is refused, not sent without the quote');
+    assert.equal((await post('send-text', { chatId: CONTACT, content: 'x', quotedMessageId: 'garbage' })).status, 400);
+  });
+
+  test('a location lands on the phone with its coordinates and description', async () => {
+    const response = await post('send-location', { chatId: CONTACT, latitude: 38.7223, longitude: -9.1393, name: 'Office', address: 'Rua Augusta 1, Lisbon' });
+    assert.equal(response.status, 201, JSON.stringify(response.body));
+    assert.equal(response.body.message.type, 'location');
+    const entry = await sent(response.body.id);
+    assert.equal(entry.type, 'location');
+    assert.deepEqual(entry.location, { latitude: 38.7223, longitude: -9.1393, description: 'Office\nRua Augusta 1, Lisbon' });
+    assert.equal((await post('send-location', { chatId: CONTACT, latitude: 91, longitude: 0 })).status, 400);
+  });
+
+  test('one contact is a vCard, several are a list of vCards', async () => {
+    const book = await server.api('PUT', '/api/v1/sessions/sender/sandbox/contacts', [
+      { phone: '15557770611', name: 'Ana Lima' },
+      { phone: '15557770612', name: 'Bruno Costa' },
+    ]);
+    assert.equal(book.status, 200, JSON.stringify(book.body));
+    const one = await post('send-contact', { chatId: CONTACT, contacts: ['15557770611'] });
+    assert.equal(one.status, 201, JSON.stringify(one.body));
+    const single = await sent(one.body.id);
+    assert.equal(single.type, 'vcard');
+    assert.match(single.vcards?.[0] ?? '', /FN:Ana Lima[\s\S]*waid=15557770611/);
+    const two = await post('send-contact', { chatId: CONTACT, contacts: ['15557770611@c.us', '+15557770612'] });
+    assert.equal(two.status, 201, JSON.stringify(two.body));
+    const several = await sent(two.body.id);
+    assert.equal(several.type, 'multi_vcard');
+    assert.equal(several.vcards?.length, 2);
+    assert.match(several.vcards?.[1] ?? '', /FN:Bruno Costa/);
+    assert.equal(one.body.message.type, 'contact');
+  });
+
+  test('a poll lands with its options; bad polls are refused', async () => {
+    const response = await post('send-poll', { chatId: CONTACT, name: 'Lunch?', options: ['Pizza', 'Sushi', 'Salad'], multipleAnswers: true });
+    assert.equal(response.status, 201, JSON.stringify(response.body));
+    assert.equal(response.body.message.type, 'poll');
+    const entry = await sent(response.body.id);
+    assert.deepEqual(entry.poll, { name: 'Lunch?', options: ['Pizza', 'Sushi', 'Salad'], multipleAnswers: true });
+    assert.equal((await post('send-poll', { chatId: CONTACT, name: 'Only one', options: ['Yes'] })).status, 400);
+    assert.equal((await post('send-poll', { chatId: CONTACT, name: 'Twice', options: ['A', 'A'] })).status, 400);
+  });
+});
