@@ -326,9 +326,23 @@ export const SandboxIncomingSchema = z
       })
       .strict()
       .optional(),
+    location: z
+      .object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180), description: z.string().max(1024).optional() })
+      .strict()
+      .optional(),
+    vcard: z.string().startsWith('BEGIN:VCARD', 'must be a vCard').max(100_000).optional().openapi({ description: 'A contact card' }),
+    quotedMessageId: MessageIdSchema.optional().openapi({ description: 'A reply to this message' }),
+    group: z
+      .string()
+      .regex(/^\d{5,40}(-\d{5,20})?@g\.us$/, 'must be a group id')
+      .optional()
+      .openapi({ description: 'Written inside this group, by `from`' }),
   })
   .strict()
-  .refine((value) => (value.body === undefined) !== (value.media === undefined), { message: 'give exactly one of body and media', path: ['body'] })
+  .refine((value) => [value.body, value.media, value.location, value.vcard].filter((part) => part !== undefined).length === 1, {
+    message: 'give exactly one of body, media, location and vcard',
+    path: ['body'],
+  })
   .openapi('SandboxIncoming');
 
 export const SandboxOutboxEntrySchema = z.object({

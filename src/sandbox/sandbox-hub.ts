@@ -5,7 +5,7 @@ import { createSandboxCertificate, type SandboxCertificate } from './sandbox-cer
 import { SandboxSession, type SandboxIncomingMedia } from './sandbox-session.js';
 import type { SandboxGroup, SandboxParticipantResult } from './sandbox-group-protocol.js';
 import { renderSandboxPage } from './page/page-html.js';
-import type { SandboxContact, SessionAction } from './sandbox-protocol.js';
+import type { IncomingExtras, SandboxContact, SessionAction } from './sandbox-protocol.js';
 
 export type PhoneMessageAction =
   | { kind: 'react'; emoji: string; from?: string }
@@ -177,7 +177,10 @@ export class SandboxHub {
   }
 
   /** A contact writes to the session. Returns the serialized id of the delivered message. */
-  async incoming(sessionId: string, input: { from: string; body?: string; media?: SandboxIncomingMedia }): Promise<{ id: string }> {
+  async incoming(
+    sessionId: string,
+    input: { from: string; body?: string; media?: SandboxIncomingMedia; quotedMessageId?: string } & Omit<IncomingExtras, 'quoted'>,
+  ): Promise<{ id: string }> {
     checkSessionId(sessionId);
     const match = typeof input.from === 'string' ? CONTACT_RE.exec(input.from) : null;
     if (!match) throw new InvalidInputError('from must be digits, "<digits>@c.us" or "<digits>@lid"', { from: input.from });
@@ -186,12 +189,19 @@ export class SandboxHub {
       if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
       return { id: await session.incomingMedia(`${match[1]}@${match[2] ?? 'c.us'}`, input.media) };
     }
-    if (typeof input.body !== 'string' || input.body.length === 0 || input.body.length > MAX_BODY_CHARS) {
+    const { quotedMessageId, group, location, vcard } = input;
+    const body = input.body ?? '';
+    if (location === undefined && vcard === undefined && (body.length === 0 || body.length > MAX_BODY_CHARS)) {
       throw new InvalidInputError(`body must be a string of 1 to ${MAX_BODY_CHARS} characters`);
     }
     const session = this.sessions.get(sessionId);
     if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
-    return { id: await session.incoming(`${match[1]}@${match[2] ?? 'c.us'}`, input.body) };
+    const extras: IncomingExtras = {};
+    if (quotedMessageId !== undefined) extras.quoted = quotedMessageId;
+    if (group !== undefined) extras.group = group;
+    if (location !== undefined) extras.location = location;
+    if (vcard !== undefined) extras.vcard = vcard;
+    return { id: await session.incoming(`${match[1]}@${match[2] ?? 'c.us'}`, body, extras) };
   }
 
   /** The groups the sandbox phone knows (those the session created, and their changes). */

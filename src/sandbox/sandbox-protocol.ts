@@ -105,11 +105,21 @@ export type LogRequest = z.infer<typeof logSchema>;
 
 export type HelloReply = { linked: true; pairing: SandboxPairing } | { linked: false; ref: string };
 
+/** What else a contact's message may be: a reply, written inside a group, a location or a contact card. */
+export interface IncomingExtras {
+  /** The serialized id of the message it replies to. */
+  quoted?: string;
+  /** The group it is written in (`from` is then the participant). */
+  group?: string;
+  location?: { latitude: number; longitude: number; description?: string };
+  vcard?: string;
+}
+
 /** Server -> page events. Those with a `seq` are answered by POST /sandbox/ack. */
 export interface PageEvents {
   ref: { ref: string };
   paired: { seq: number; pairing: SandboxPairing };
-  incoming: { seq: number; id: string; from: string; body: string; t: number };
+  incoming: { seq: number; id: string; from: string; body: string; t: number } & IncomingExtras;
   /** A media message from the phone: its bytes wait on the media server at directPath. */
   incomingMedia: { seq: number; id: string; from: string; t: number; media: IncomingMediaInfo };
   logout: { seq: number };

@@ -142,12 +142,13 @@ export class SandboxSession implements SandboxPageHandler {
   }
 
   /** Delivers a message from `from` (a "<digits>@c.us" id); returns its serialized message id. */
-  async incoming(from: string, body: string): Promise<string> {
+  async incoming(from: string, body: string, extras: protocol.IncomingExtras = {}): Promise<string> {
     const page = this.latestPage('linked');
     if (!page) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
     const id = hex(16).toUpperCase();
-    await this.ask(page, 'incoming', { id, from, body, t: Math.floor(Date.now() / 1000) }, PAGE_ANSWER_TIMEOUT_MS);
-    return `false_${from}_${id}`;
+    await this.ask(page, 'incoming', { id, from, body, t: Math.floor(Date.now() / 1000), ...extras }, PAGE_ANSWER_TIMEOUT_MS);
+    // as whatsapp-web.js serializes the key: in a group, the chat is the group and the participant comes last
+    return extras.group ? `false_${extras.group}_${id}_${from}` : `false_${from}_${id}`;
   }
 
   /** The groups the phone knows. */

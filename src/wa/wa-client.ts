@@ -29,6 +29,13 @@ export interface WaMessage {
   filename?: string;
   /** Bytes, as WhatsApp reports them. */
   size?: number;
+  /** In a group: who wrote it (`from` is the group). */
+  author?: string;
+  /** The message it replies to, as wamux reports message ids. */
+  quotedMessageId?: string;
+  location?: { latitude: number; longitude: number; description?: string };
+  /** Contact cards (one for a vcard message, several for a multi_vcard one). */
+  vcards?: string[];
 }
 
 /** A conversation as the linked account's WhatsApp Web lists it. */

@@ -34,6 +34,31 @@ interface RawMediaFields {
   mimetype?: unknown;
   filename?: unknown;
   size?: unknown;
+  quotedStanzaID?: unknown;
+  quotedParticipant?: unknown;
+  quotedRemoteJid?: unknown;
+}
+
+/** A serialized id, whether the page gave it as a string or as a Wid-like object. */
+function serializedId(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  const inner = (value as { _serialized?: unknown } | null | undefined)?._serialized;
+  return typeof inner === 'string' ? inner : undefined;
+}
+
+/**
+ * The id of the message a reply quotes, built the way WhatsApp keys messages (`<fromMe>_<chat>_<stanza id>`, plus
+ * `_<participant>` for someone else's message in a group), so it equals the id wamux reported for that message.
+ */
+function quotedMessageIdOf(message: Message, raw: RawMediaFields, chatId: string): string | undefined {
+  const stanza = typeof raw.quotedStanzaID === 'string' ? raw.quotedStanzaID : undefined;
+  const participant = serializedId(raw.quotedParticipant);
+  if (!stanza || !participant) return undefined;
+  const remote = serializedId(raw.quotedRemoteJid) ?? chatId;
+  // how this chat addresses this account: the sender of our own messages, the recipient of the others'
+  const me = message.fromMe ? message.from : message.to;
+  const fromMe = participant === me;
+  return `${fromMe}_${remote}_${stanza}${remote.endsWith('@g.us') && !fromMe ? `_${participant}` : ''}`;
 }
 
 export function toWaMessage(message: Message): WaMessage {
@@ -48,8 +73,18 @@ export function toWaMessage(message: Message): WaMessage {
     fromMe: message.fromMe,
     hasMedia: message.hasMedia,
   };
+  const raw = (message.rawData ?? {}) as RawMediaFields;
+  if (message.author) out.author = message.author;
+  if (message.hasQuotedMsg) {
+    const quoted = quotedMessageIdOf(message, raw, out.chatId);
+    if (quoted !== undefined) out.quotedMessageId = quoted;
+  }
+  if (message.location) {
+    const { latitude, longitude, description } = message.location;
+    out.location = { latitude: Number(latitude), longitude: Number(longitude), ...(description ? { description } : {}) };
+  }
+  if (message.vCards.length > 0) out.vcards = [...message.vCards];
   if (message.hasMedia) {
-    const raw = (message.rawData ?? {}) as RawMediaFields;
     if (typeof raw.caption === 'string' && raw.caption !== '') out.caption = raw.caption;
     if (typeof raw.mimetype === 'string') out.mimetype = raw.mimetype;
     if (typeof raw.filename === 'string' && raw.filename !== '') out.filename = raw.filename;

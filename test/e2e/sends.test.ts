@@ -106,4 +106,48 @@ describe('replies, mentions, locations, contact cards and polls (real server, Ch
     assert.equal((await post('send-poll', { chatId: CONTACT, name: 'Only one', options: ['Yes'] })).status, 400);
     assert.equal((await post('send-poll', { chatId: CONTACT, name: 'Twice', options: ['A', 'A'] })).status, 400);
   });
+
+  test("a contact's reply, location, contact card and group message arrive as message events with their content", async () => {
+    type Envelope = { event: string; payload: Record<string, unknown> };
+    const eventFor = async (messageId: string): Promise<Envelope> => {
+      let found: Envelope | undefined;
+      await pollUntil(
+        async () => {
+          const events = (await server.api<{ events: Envelope[] }>('GET', '/api/v1/sessions/sender/events?limit=1000')).body.events;
+          found = events.find((envelope) => envelope.event === 'message' && envelope.payload.id === messageId);
+          return found !== undefined;
+        },
+        { what: `the message event of ${messageId}` },
+      );
+      return found!;
+    };
+    const phone = async (body: Record<string, unknown>): Promise<string> => {
+      const response = await server.api<{ id: string }>('POST', '/api/v1/sessions/sender/sandbox/incoming', { from: CONTACT, ...body });
+      assert.equal(response.status, 201, JSON.stringify(response.body));
+      return response.body.id;
+    };
+
+    const ours = await post('send-text', { chatId: CONTACT, content: 'shall we meet?' });
+    await sent(ours.body.id);
+    const reply = await eventFor(await phone({ body: 'yes!', quotedMessageId: ours.body.id }));
+    assert.equal(reply.payload.quotedMessageId, ours.body.id, 'the reply names the message it quotes, as wamux reported it');
+
+    const place = await eventFor(await phone({ location: { latitude: 41.1579, longitude: -8.6291, description: 'Café Majestic' } }));
+    assert.equal(place.payload.type, 'location');
+    assert.deepEqual(place.payload.location, { latitude: 41.1579, longitude: -8.6291, description: 'Café Majestic' });
+
+    const card = 'BEGIN:VCARD\nVERSION:3.0\nFN:Rita Alves\nTEL;type=CELL;waid=15557770699:+15557770699\nEND:VCARD';
+    const contact = await eventFor(await phone({ vcard: card }));
+    assert.equal(contact.payload.type, 'contact');
+    assert.deepEqual(contact.payload.vcards, [card]);
+
+    const created = await server.api<{ id: string }>('POST', '/api/v1/sessions/sender/groups', { name: 'Team', participants: [CONTACT] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const inGroup = await eventFor(await phone({ body: 'hello team', group: created.body.id }));
+    assert.equal(inGroup.payload.chatId, created.body.id);
+    assert.equal(inGroup.payload.author, CONTACT);
+
+    const twoKinds = await server.api('POST', '/api/v1/sessions/sender/sandbox/incoming', { from: CONTACT, body: 'x', vcard: card });
+    assert.equal(twoKinds.status, 400);
+  });
 });

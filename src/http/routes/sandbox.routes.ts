@@ -85,9 +85,9 @@ export function sandboxRouter(manager: SessionManager, hub: SandboxHub): Router 
 
   router.post('/sessions/:id/sandbox/incoming', async (request, response) => {
     const sessionId = sandboxSessionId(request.params);
-    const { from, body, media } = parseInput(SandboxIncomingSchema, request.body, 'request body');
+    const { media, ...message } = parseInput(SandboxIncomingSchema, request.body, 'request body');
     const decoded = media ? { ...media, data: decodeMediaData(media.data, MAX_PHONE_MEDIA_BYTES).bytes } : undefined;
-    response.status(201).json(await hub.incoming(sessionId, { from, body, media: decoded }));
+    response.status(201).json(await hub.incoming(sessionId, { ...message, media: decoded }));
   });
 
   router.post('/sessions/:id/sandbox/expire-media', (request, response) => {

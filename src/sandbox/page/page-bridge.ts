@@ -110,12 +110,29 @@ function becomeUnpaired(ref) {
 }
 function receive(d) {
   if (!me) throw new Error('this page is not linked');
-  var from = createWid(d.from);
-  var key = new MsgKey({ fromMe: false, remote: from, id: d.id });
+  var sender = createWid(d.from);
+  // inside a group the chat is the group, and the key and the message name the participant who wrote it
+  var remote = d.group ? createWid(d.group) : sender;
+  var key = new MsgKey({ fromMe: false, remote: remote, id: d.id, participant: d.group ? sender : undefined });
   if (Msg.get(key)) return;
-  var chat = ensureChat(from);
-  var msg = new MsgModel({ id: key, body: d.body, type: 'chat', t: d.t, from: from, to: from.isLid() ? meLid : me, self: 'in', ack: 1,
-    isNewMsg: true, local: false });
+  var chat = ensureChat(remote);
+  var attrs = { id: key, body: d.body, type: 'chat', t: d.t, from: remote, to: sender.isLid() ? meLid : me, self: 'in', ack: 1,
+    isNewMsg: true, local: false };
+  if (d.group) attrs.author = sender;
+  if (d.location) {
+    Object.assign(attrs, { type: 'location', body: '', lat: d.location.latitude, lng: d.location.longitude,
+      loc: d.location.description });
+  }
+  if (d.vcard) {
+    var name = /\nFN:([^\n]*)/.exec(d.vcard);
+    Object.assign(attrs, { type: 'vcard', body: d.vcard, vcardFormattedName: name ? name[1] : undefined });
+  }
+  if (d.quoted) {
+    var quoted = Msg.get(d.quoted);
+    if (!quoted) throw new Error('no message ' + d.quoted + ' to reply to on this page');
+    Object.assign(attrs, quoted.msgContextInfo(chat));
+  }
+  var msg = new MsgModel(attrs);
   Msg.add(msg);
   chat.msgs.add(msg);
   chat.lastReceivedKey = key;
