@@ -88,6 +88,15 @@ export const GroupInviteSchema = z
 const PhoneContactIdSchema = ChatIdSchema.refine((id) => id.endsWith('@c.us'), {
   message: 'must be a phone number or <digits>@c.us',
 });
+export const SandboxCreateGroupSchema = z
+  .object({
+    subject: z.string().trim().min(1).max(100),
+    creator: PhoneContactIdSchema.openapi({ description: 'The member who creates it (the account is added by them)' }),
+    participants: z.array(PhoneContactIdSchema).max(256).default([]),
+  })
+  .strict()
+  .openapi('SandboxCreateGroup');
+
 export const SandboxGroupParticipantsSchema = z
   .object({
     add: z.array(PhoneContactIdSchema).min(1).max(256).optional(),

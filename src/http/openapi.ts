@@ -48,6 +48,7 @@ import {
   GroupParticipantsSchema,
   GroupSchema,
   ParticipantResultSchema,
+  SandboxCreateGroupSchema,
   SandboxGroupParticipantsSchema,
   UpdateGroupSchema,
 } from './groups-schemas.js';
@@ -205,6 +206,8 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, schema: z.object({ id: z.string(), left: z.literal(true) }), description: 'Left' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/sandbox/groups'), summary: 'Sandbox: the groups the phone knows', tag: 'sandbox',
     ok: { status: 200, schema: z.object({ id: z.string(), groups: z.array(z.object({ id: z.string(), subject: z.string(), description: z.string(), descId: z.string(), owner: z.string(), creation: z.number().int(), participants: z.array(z.object({ id: z.string(), admin: z.enum(['superadmin', 'admin']).nullable() })) })) }), description: 'Groups' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/sandbox/groups'), summary: 'Sandbox: another member creates a group with the account in it', tag: 'sandbox', body: SandboxCreateGroupSchema,
+    ok: { status: 201, schema: z.object({ id: z.string(), group: z.record(z.string(), z.unknown()) }), description: 'Created' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/sandbox/groups/{groupId}/participants'), summary: 'Sandbox: the phone (or another admin, `author`) adds or removes participants; the session gets group.join / group.leave', tag: 'sandbox', body: SandboxGroupParticipantsSchema,
     ok: { status: 200, schema: z.object({ group: z.record(z.string(), z.unknown()), results: z.array(ParticipantResultSchema.pick({ id: true, code: true })) }), description: 'Done' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/sandbox/logout'), summary: 'Sandbox: the user unlinks the device on the phone', tag: 'sandbox',

@@ -204,7 +204,15 @@ export class SandboxHub {
     return { id: await session.incoming(`${match[1]}@${match[2] ?? 'c.us'}`, body, extras) };
   }
 
-  /** The groups the sandbox phone knows (those the session created, and their changes). */
+  /** Another member (`creator`) creates a group with the account in it: the session gets it as a member does. */
+  async createGroupOnPhone(sessionId: string, input: { subject: string; creator: string; participants: string[] }): Promise<SandboxGroup> {
+    checkSessionId(sessionId);
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
+    return session.phoneCreateGroup(input.creator, input.subject, input.participants);
+  }
+
+  /** The groups the sandbox phone knows (those the session created or was added to, and their changes). */
   groups(sessionId: string): SandboxGroup[] {
     return this.sessions.get(sessionId)?.groups() ?? [];
   }

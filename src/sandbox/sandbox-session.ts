@@ -173,6 +173,18 @@ export class SandboxSession implements SandboxPageHandler {
     return { group: update.group, results: update.results };
   }
 
+  /**
+   * Another member creates a group with the account in it (and whoever else): the account's WhatsApp Web gets the
+   * group and its creation notice, as a member's device does.
+   */
+  async phoneCreateGroup(creator: string, subject: string, others: string[]): Promise<groupProtocol.SandboxGroup> {
+    const page = this.latestPage('linked');
+    if (!page || !this.linked) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
+    const update = this.groupBook.create(creator, subject, [`${this.linked.account.phone}@c.us`, ...others]);
+    await this.ask(page, 'group', { group: update.group, notifications: update.notifications }, PAGE_ANSWER_TIMEOUT_MS);
+    return update.group;
+  }
+
   /** The phone sends media: its bytes go to the media server, the page gets the message that points at them. */
   async incomingMedia(from: string, media: SandboxIncomingMedia): Promise<string> {
     const page = this.latestPage('linked');

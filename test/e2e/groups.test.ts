@@ -196,6 +196,31 @@ describe('groups (real server, Chromium, sandbox)', () => {
     assert.equal(unknownInvite.status, 404);
   });
 
+  test('a group another member creates with the account in it is the session\'s group too', async () => {
+    const creator = '15557779901@c.us';
+    const created = await server.api<{ group: { id: string } }>('POST', `/api/v1/sessions/${SESSION}/sandbox/groups`, {
+      subject: 'Neighbours',
+      creator,
+      participants: ['15557779902@c.us'],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const theirs = created.body.group.id;
+    let listed: Group | undefined;
+    await pollUntil(
+      async () => {
+        listed = (await server.api<{ groups?: Group[] }>('GET', route())).body.groups?.find((g) => g.id === theirs);
+        return listed !== undefined;
+      },
+      { what: 'the group the phone was added to, in the session\'s groups' },
+    );
+    const fetched = await server.api<Group>('GET', route(`/${theirs}`));
+    assert.equal(fetched.body.subject, 'Neighbours');
+    assert.deepEqual(participant(fetched.body, creator), { id: creator, isAdmin: true, isSuperAdmin: true });
+    assert.deepEqual(participant(fetched.body, ME), { id: ME, isAdmin: false, isSuperAdmin: false });
+    const sent = await server.api('POST', `/api/v1/sessions/${SESSION}/send-text`, { chatId: theirs, content: 'hi neighbours' });
+    assert.equal(sent.status, 201, `the session can write in it: ${JSON.stringify(sent.body)}`);
+  });
+
   test('the groups come back after the browser restarts (the phone remembers them)', async () => {
     assert.equal((await server.api('POST', `/api/v1/sessions/${SESSION}/stop`)).status, 200);
     assert.equal((await server.api('POST', `/api/v1/sessions/${SESSION}/start`)).status, 202);

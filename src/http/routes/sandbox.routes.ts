@@ -12,7 +12,7 @@ import {
   SandboxReactSchema,
   SandboxScanSchema,
 } from '../api-schemas.js';
-import { GroupParamsSchema, SandboxGroupParticipantsSchema } from '../groups-schemas.js';
+import { GroupParamsSchema, SandboxCreateGroupSchema, SandboxGroupParticipantsSchema } from '../groups-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 import { decodeMediaData } from '../media-schemas.js';
 
@@ -104,6 +104,12 @@ export function sandboxRouter(manager: SessionManager, hub: SandboxHub): Router 
   router.get('/sessions/:id/sandbox/groups', (request, response) => {
     const sessionId = sandboxSessionId(request.params);
     response.json({ id: sessionId, groups: hub.groups(sessionId) });
+  });
+
+  router.post('/sessions/:id/sandbox/groups', async (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    const input = parseInput(SandboxCreateGroupSchema, request.body, 'request body');
+    response.status(201).json({ id: sessionId, group: await hub.createGroupOnPhone(sessionId, input) });
   });
 
   router.post('/sessions/:id/sandbox/groups/:groupId/participants', async (request, response) => {
