@@ -184,24 +184,21 @@ export class SandboxHub {
     checkSessionId(sessionId);
     const match = typeof input.from === 'string' ? CONTACT_RE.exec(input.from) : null;
     if (!match) throw new InvalidInputError('from must be digits, "<digits>@c.us" or "<digits>@lid"', { from: input.from });
-    if (input.media) {
-      const session = this.sessions.get(sessionId);
-      if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
-      return { id: await session.incomingMedia(`${match[1]}@${match[2] ?? 'c.us'}`, input.media) };
-    }
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
+    const from = `${match[1]}@${match[2] ?? 'c.us'}`;
     const { quotedMessageId, group, location, vcard } = input;
+    const extras: IncomingExtras = {};
+    if (quotedMessageId !== undefined) extras.quoted = quotedMessageId;
+    if (group !== undefined) extras.group = group;
+    if (input.media) return { id: await session.incomingMedia(from, input.media, extras) };
     const body = input.body ?? '';
     if (location === undefined && vcard === undefined && (body.length === 0 || body.length > MAX_BODY_CHARS)) {
       throw new InvalidInputError(`body must be a string of 1 to ${MAX_BODY_CHARS} characters`);
     }
-    const session = this.sessions.get(sessionId);
-    if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
-    const extras: IncomingExtras = {};
-    if (quotedMessageId !== undefined) extras.quoted = quotedMessageId;
-    if (group !== undefined) extras.group = group;
     if (location !== undefined) extras.location = location;
     if (vcard !== undefined) extras.vcard = vcard;
-    return { id: await session.incoming(`${match[1]}@${match[2] ?? 'c.us'}`, body, extras) };
+    return { id: await session.incoming(from, body, extras) };
   }
 
   /** Another member (`creator`) creates a group with the account in it: the session gets it as a member does. */

@@ -121,7 +121,7 @@ export interface PageEvents {
   paired: { seq: number; pairing: SandboxPairing };
   incoming: { seq: number; id: string; from: string; body: string; t: number } & IncomingExtras;
   /** A media message from the phone: its bytes wait on the media server at directPath. */
-  incomingMedia: { seq: number; id: string; from: string; t: number; media: IncomingMediaInfo };
+  incomingMedia: { seq: number; id: string; from: string; t: number; media: IncomingMediaInfo } & Pick<IncomingExtras, 'quoted' | 'group'>;
   logout: { seq: number };
   contacts: { seq: number; contacts: SandboxContact[] };
   /** The phone (a contact) reacts to, edits or revokes a message, or the message's ack moves on. */

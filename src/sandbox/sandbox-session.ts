@@ -186,7 +186,7 @@ export class SandboxSession implements SandboxPageHandler {
   }
 
   /** The phone sends media: its bytes go to the media server, the page gets the message that points at them. */
-  async incomingMedia(from: string, media: SandboxIncomingMedia): Promise<string> {
+  async incomingMedia(from: string, media: SandboxIncomingMedia, extras: Pick<protocol.IncomingExtras, 'quoted' | 'group'> = {}): Promise<string> {
     const page = this.latestPage('linked');
     if (!page) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
     const type = mediaTypeOf(media.mimetype, media.voice === true);
@@ -202,8 +202,8 @@ export class SandboxSession implements SandboxPageHandler {
       directPath: stored.directPath,
       mediaKey: randomBytes(32).toString('base64'),
     };
-    await this.ask(page, 'incomingMedia', { id, from, t: Math.floor(Date.now() / 1000), media: info }, PAGE_ANSWER_TIMEOUT_MS);
-    return `false_${from}_${id}`;
+    await this.ask(page, 'incomingMedia', { id, from, t: Math.floor(Date.now() / 1000), media: info, ...extras }, PAGE_ANSWER_TIMEOUT_MS);
+    return extras.group ? `false_${extras.group}_${id}_${from}` : `false_${from}_${id}`;
   }
 
   /** The media server forgets every file: downloads of earlier media fail from now on, as for expired media. */

@@ -147,6 +147,18 @@ describe('replies, mentions, locations, contact cards and polls (real server, Ch
     assert.equal(inGroup.payload.chatId, created.body.id);
     assert.equal(inGroup.payload.author, CONTACT);
 
+    // media inside the group, as a reply to that message: same shape, and its bytes come back
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    const photo = await eventFor(
+      await phone({ group: created.body.id, quotedMessageId: inGroup.payload.id, media: { data: png.toString('base64'), mimetype: 'image/png', caption: 'the plan' } }),
+    );
+    assert.equal(photo.payload.chatId, created.body.id);
+    assert.equal(photo.payload.author, CONTACT);
+    assert.equal(photo.payload.type, 'image');
+    assert.equal(photo.payload.quotedMessageId, inGroup.payload.id);
+    const bytes = await server.api<{ raw: Buffer }>('GET', String(photo.payload.mediaUrl));
+    assert.deepEqual(bytes.body.raw, png);
+
     const twoKinds = await server.api('POST', '/api/v1/sessions/sender/sandbox/incoming', { from: CONTACT, body: 'x', vcard: card });
     assert.equal(twoKinds.status, 400);
   });

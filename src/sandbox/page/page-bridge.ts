@@ -108,35 +108,46 @@ function becomeUnpaired(ref) {
   setState('UNPAIRED');
   Socket.hasSynced = false;
 }
-function receive(d) {
+/**
+ * A contact's message as WhatsApp Web builds it: inside a group the chat is the group, and the key and the message
+ * name the participant who wrote it; a reply carries the quoted message's context. Null when it is already here.
+ */
+function incomingMessage(d, attrs) {
   if (!me) throw new Error('this page is not linked');
   var sender = createWid(d.from);
-  // inside a group the chat is the group, and the key and the message name the participant who wrote it
   var remote = d.group ? createWid(d.group) : sender;
   var key = new MsgKey({ fromMe: false, remote: remote, id: d.id, participant: d.group ? sender : undefined });
-  if (Msg.get(key)) return;
+  if (Msg.get(key)) return null;
   var chat = ensureChat(remote);
-  var attrs = { id: key, body: d.body, type: 'chat', t: d.t, from: remote, to: sender.isLid() ? meLid : me, self: 'in', ack: 1,
+  var base = { id: key, body: '', type: 'chat', t: d.t, from: remote, to: sender.isLid() ? meLid : me, self: 'in', ack: 1,
     isNewMsg: true, local: false };
-  if (d.group) attrs.author = sender;
-  if (d.location) {
-    Object.assign(attrs, { type: 'location', body: '', lat: d.location.latitude, lng: d.location.longitude,
-      loc: d.location.description });
-  }
-  if (d.vcard) {
-    var name = /\nFN:([^\n]*)/.exec(d.vcard);
-    Object.assign(attrs, { type: 'vcard', body: d.vcard, vcardFormattedName: name ? name[1] : undefined });
-  }
+  if (d.group) base.author = sender;
   if (d.quoted) {
     var quoted = Msg.get(d.quoted);
     if (!quoted) throw new Error('no message ' + d.quoted + ' to reply to on this page');
-    Object.assign(attrs, quoted.msgContextInfo(chat));
+    Object.assign(base, quoted.msgContextInfo(chat));
   }
-  var msg = new MsgModel(attrs);
+  return { chat: chat, msg: new MsgModel(Object.assign(base, attrs)) };
+}
+function deliverIncoming(incoming) {
+  var chat = incoming.chat;
+  var msg = incoming.msg;
   Msg.add(msg);
   chat.msgs.add(msg);
-  chat.lastReceivedKey = key;
-  chat.set({ t: d.t, unreadCount: (chat.unreadCount || 0) + 1 });
+  chat.lastReceivedKey = msg.id;
+  chat.set({ t: msg.t, unreadCount: (chat.unreadCount || 0) + 1 });
+}
+function receive(d) {
+  var attrs = { body: d.body };
+  if (d.location) {
+    attrs = { type: 'location', body: '', lat: d.location.latitude, lng: d.location.longitude, loc: d.location.description };
+  }
+  if (d.vcard) {
+    var name = /\nFN:([^\n]*)/.exec(d.vcard);
+    attrs = { type: 'vcard', body: d.vcard, vcardFormattedName: name ? name[1] : undefined };
+  }
+  var incoming = incomingMessage(d, attrs);
+  if (incoming) deliverIncoming(incoming);
 }
 /** A fixed 15-digit LID per phone number (real LIDs are unrelated to the number; the sandbox only needs it stable). */
 function lidOf(phone) {

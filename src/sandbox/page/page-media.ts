@@ -144,23 +144,16 @@ function addAndSendMediaAware(chat, attrs) {
 
 /** A media message from the phone: its bytes stay on the media server until the page downloads them. */
 function receiveMedia(d) {
-  if (!me) throw new Error('this page is not linked');
-  var from = createWid(d.from);
-  var key = new MsgKey({ fromMe: false, remote: from, id: d.id });
-  if (Msg.get(key)) return;
-  var chat = ensureChat(from);
   var m = d.media;
-  var attrs = { id: key, body: '', type: m.type, t: d.t, from: from, to: from.isLid() ? meLid : me, self: 'in', ack: 1,
-    isNewMsg: true, local: false, mimetype: m.mimetype, size: m.size, filehash: m.filehash, encFilehash: m.filehash,
+  var attrs = { body: '', type: m.type, mimetype: m.mimetype, size: m.size, filehash: m.filehash, encFilehash: m.filehash,
     directPath: m.directPath, clientUrl: 'https://mmg.whatsapp.net' + m.directPath, mediaKey: m.mediaKey, mediaKeyTimestamp: d.t };
   if (m.caption) attrs.caption = m.caption;
   if (m.filename) attrs.filename = m.filename;
-  var msg = new MsgModel(attrs);
-  attachMediaObject(msg);
-  Msg.add(msg);
-  chat.msgs.add(msg);
-  chat.lastReceivedKey = key;
-  chat.set('t', d.t);
+  // a reply or a message inside a group is built as any contact's message is (page-bridge.ts)
+  var incoming = incomingMessage(d, attrs);
+  if (!incoming) return;
+  attachMediaObject(incoming.msg);
+  deliverIncoming(incoming);
 }
 
 Object.assign(MODULES, {
