@@ -272,6 +272,10 @@ export const SandboxContactsSchema = z
 export const ChatHistoryQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.string().regex(/^evt_[0-9a-z]+$/, 'must be an event id').optional(),
+  source: z
+    .enum(['log', 'phone'])
+    .default('log')
+    .openapi({ description: "log: wamux's durable log, paged with before; phone: the newest messages WhatsApp Web itself has (WORKING only)" }),
 });
 
 export const LogsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(100) });

@@ -1,4 +1,4 @@
-import type { WaChat, WaContact } from '../wa/wa-client.js';
+import type { WaChat, WaContact, WaMessage } from '../wa/wa-client.js';
 import { withWorkingClient, type SessionLookup } from './working-client.js';
 
 export interface Page<T> {
@@ -15,6 +15,13 @@ export class AccountDirectory {
     // newest activity first; the id keeps the order stable between pages when times are equal
     chats.sort((a, b) => b.timestamp - a.timestamp || (a.id < b.id ? -1 : 1));
     return { items: chats.slice(page.offset, page.offset + page.limit), total: chats.length };
+  }
+
+  /** What WhatsApp Web itself has of a chat, newest first (it may hold messages from before wamux ran the session). */
+  async chatHistory(sessionId: string, chatId: string, limit: number): Promise<WaMessage[]> {
+    const messages = await withWorkingClient(this.sessions, sessionId, (client) => client.chatHistory(chatId, limit));
+    // the chat's own order (timestamps are whole seconds: re-sorting would shuffle messages of the same second)
+    return messages.slice(-limit).reverse();
   }
 
   async contacts(sessionId: string, page: { limit: number; offset: number }): Promise<Page<WaContact>> {

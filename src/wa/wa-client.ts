@@ -185,6 +185,8 @@ export interface WaClient extends WaGroupCommands {
   /** The chats WhatsApp Web has, in no particular order. */
   listChats(): Promise<WaChat[]>;
   listContacts(): Promise<WaContact[]>;
+  /** The newest messages of a chat that WhatsApp Web has or can load (oldest first), at most `limit`. */
+  chatHistory(chatId: string, limit: number): Promise<WaMessage[]>;
   /** Reacts to a message ('' removes the reaction). False when WhatsApp Web does not have the message. */
   react(messageId: string, emoji: string): Promise<boolean>;
   /**

@@ -211,6 +211,11 @@ class WwebjsClient implements WaClient {
     else await chat.clearState();
   }
 
+  async chatHistory(chatId: string, limit: number): Promise<WaMessage[]> {
+    const chat = await this.client.getChatById(chatId);
+    return (await chat.fetchMessages({ limit })).map(toWaMessage);
+  }
+
   async listContacts(): Promise<WaContact[]> {
     return (await this.client.getContacts()).map(toWaContact);
   }

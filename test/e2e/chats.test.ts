@@ -75,6 +75,19 @@ describe('chats (real server, Chromium, whatsapp-web.js, sandbox)', () => {
       `/api/v1/sessions/reader/chats/15557770001@c.us/messages?limit=2&before=${page.body.nextBefore}`,
     );
     assert.deepEqual(older.body.messages.map((message) => message.body), ['first contact, one']);
+    // what WhatsApp Web itself holds of the chat, newest first
+    const phone = await server.api<{ source: string; messages: { body: string; fromMe: boolean }[] }>(
+      'GET',
+      '/api/v1/sessions/reader/chats/15557770001@c.us/messages?source=phone&limit=10',
+    );
+    assert.equal(phone.status, 200, JSON.stringify(phone.body));
+    assert.equal(phone.body.source, 'phone');
+    assert.deepEqual(phone.body.messages.map((message) => [message.body, message.fromMe]), [
+      ['answering you', true],
+      ['first contact, two', false],
+      ['first contact, one', false],
+    ]);
+    assert.equal((await server.api('GET', `/api/v1/sessions/reader/chats/15557770001@c.us/messages?source=phone&before=${page.body.nextBefore}`)).status, 400);
     assert.equal((await server.api('GET', '/api/v1/sessions/reader/chats/bob/messages')).status, 400);
   });
 

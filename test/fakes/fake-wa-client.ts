@@ -112,6 +112,10 @@ export class FakeWaClient implements WaClient {
     this.actions.push(`presence ${chatId} ${state}`);
   }
 
+  async chatHistory(chatId: string, limit: number): Promise<WaMessage[]> {
+    return (await Promise.all(this.sent.filter((entry) => entry.chatId === chatId).map((entry) => this.sendText(entry.chatId, entry.content)))).slice(-limit);
+  }
+
   async listContacts(): Promise<WaContact[]> {
     return this.contacts;
   }

@@ -4,6 +4,7 @@ import type { AccountDirectory } from '../../sessions/account-directory.js';
 import type { SessionChannels } from '../../events/session-channels.js';
 import { ChatHistoryQuerySchema, ChatParamsSchema, ChatsQuerySchema, ContactParamsSchema, NumberParamsSchema } from '../api-schemas.js';
 import { parseInput } from '../middleware/validate.js';
+import { InvalidInputError } from '../../shared/errors.js';
 import { sessionIdOf } from './sessions.routes.js';
 
 export function chatsRouter(manager: SessionManager, chats: AccountDirectory, channels: SessionChannels): Router {
@@ -19,13 +20,18 @@ export function chatsRouter(manager: SessionManager, chats: AccountDirectory, ch
   });
 
   /** One chat's messages, newest first, from the session's durable log (received and sent while wamux ran it). */
-  router.get('/sessions/:id/chats/:chatId/messages', (request, response) => {
+  router.get('/sessions/:id/chats/:chatId/messages', async (request, response) => {
     const { id, chatId } = parseInput(ChatParamsSchema, request.params, 'path');
     const session = manager.get(id);
-    const { limit, before } = parseInput(ChatHistoryQuerySchema, request.query, 'query');
+    const { limit, before, source } = parseInput(ChatHistoryQuerySchema, request.query, 'query');
+    if (source === 'phone') {
+      if (before !== undefined) throw new InvalidInputError('before pages the log only: the phone answers its newest messages');
+      response.json({ id: session.id, chatId, source, messages: await chats.chatHistory(session.id, chatId, limit) });
+      return;
+    }
     const envelopes = channels.get(session.id).log.messages({ chatId, beforeId: before, limit });
     const messages = envelopes.map((envelope) => ({ eventId: envelope.id, ...envelope.payload }));
-    response.json({ id: session.id, chatId, messages, nextBefore: envelopes.length === limit ? envelopes.at(-1)?.id : undefined });
+    response.json({ id: session.id, chatId, source, messages, nextBefore: envelopes.length === limit ? envelopes.at(-1)?.id : undefined });
   });
 
   return router;
