@@ -4,6 +4,7 @@ import type { WaMe } from '../wa/wa-client.js';
 export const EVENT_TYPES = [
   'session.status',
   'qr',
+  'pairing.code',
   'message',
   'message.sent',
   'message.ack',

@@ -32,6 +32,7 @@ export class EventPipeline {
     const events = this.deps.sessionEvents;
     events.on('status', ({ sessionId, change, me }) => this.record(sessionId, me, 'session.status', { ...change }));
     events.on('qr', ({ sessionId, qr }) => this.record(sessionId, undefined, 'qr', { qr }));
+    events.on('pairingCode', ({ sessionId, code }) => this.record(sessionId, undefined, 'pairing.code', { code }));
     events.on('message', ({ sessionId, me, message }) => this.record(sessionId, me, 'message', withMediaUrl(sessionId, message)));
     events.on('messageSent', ({ sessionId, me, message }) => this.record(sessionId, me, 'message.sent', withMediaUrl(sessionId, message)));
     events.on('activity', ({ sessionId, me, type, payload }) => this.record(sessionId, me, type, payload));

@@ -48,6 +48,10 @@ export const SessionSchema = z
     config: z.record(z.string(), z.unknown()).openapi({ description: 'The session config; secrets are never returned' }),
     history: z.array(StatusChangeSchema),
     qr: z.string().optional().openapi({ description: 'Present when the session is showing a QR code' }),
+    pairingCode: z
+      .string()
+      .optional()
+      .openapi({ description: 'Once a pairing code was asked for, while the session waits to be linked: the current one (it rotates every 3 minutes)' }),
   })
   .openapi('Session');
 

@@ -68,7 +68,8 @@ export function createApp(deps: AppDeps): Express {
   // the key is checked before any body is parsed, so unauthenticated clients cannot make the server parse megabytes
   const guarded = [limiter, ...(deps.apiKey ? [requireApiKey(deps.apiKey)] : []), express.json({ limit: '1mb' })];
   const media = deps.media ?? { maxBytes: DEFAULT_MAX_MEDIA_BYTES, policy: createMediaPolicy([]), fetchTimeoutMs: 30_000 };
-  const mediaBodyLimit = Math.ceil(media.maxBytes / 3) * 4 + MEDIA_BODY_OVERHEAD;
+  // base64 is 4/3 of the bytes, and may be wrapped in lines of 76 characters (MIME style), which the decoder accepts
+  const mediaBodyLimit = Math.ceil((Math.ceil(media.maxBytes / 3) * 4 * 78) / 76) + MEDIA_BODY_OVERHEAD;
 
   const api = express.Router();
   api.use(limiter);

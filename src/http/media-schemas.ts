@@ -1,7 +1,7 @@
 import { z } from '../shared/zod.js';
 import { InvalidInputError, TooLargeError } from '../shared/errors.js';
 import { MIMETYPE_PATTERN, sniffMimetype } from '../shared/media-types.js';
-import { ChatIdSchema, MessageSchema, SendOptionsFields } from './api-schemas.js';
+import { ChatIdSchema, MessageIdSchema, MessageSchema, SendOptionsFields } from './api-schemas.js';
 
 /** The media send routes, their request shapes, and how posted media becomes bytes and a type. */
 
@@ -61,10 +61,7 @@ export const MediaMessageSchema = MessageSchema.extend({
   mediaUrl: z.string().optional().openapi({ description: 'Where wamux serves the media bytes' }),
 }).openapi('MediaMessage');
 
-export const MessageMediaParamsSchema = z.object({
-  id: z.string(),
-  messageId: z.string().min(3).max(300).regex(/^(true|false)_[^\s/]+$/, 'must be a message id like false_15550009999@c.us_3EB0...'),
-});
+export const MessageMediaParamsSchema = z.object({ id: z.string(), messageId: MessageIdSchema });
 
 /** Bytes decoded from `data`, with the type a data URL named (if it was one). */
 export interface DecodedMedia {

@@ -146,7 +146,7 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'post', path: idPath('/messages/{messageId}/edit'), summary: 'Replace the text of a message this account sent', tag: 'messages', body: EditSchema,
     ok: { status: 200, schema: z.object({ id: z.string(), message: MessageSchema }), description: 'Edited' }, errors: [400, 401, 404, 409] },
   { method: 'delete', path: idPath('/messages/{messageId}'), summary: 'Delete a message, for everyone or only here', tag: 'messages', query: DeleteMessageQuerySchema,
-    ok: { status: 200, schema: z.object({ id: z.string(), messageId: z.string(), deleted: z.boolean(), forEveryone: z.boolean() }), description: 'Deleted' }, errors: [400, 401, 404, 409] },
+    ok: { status: 200, schema: z.object({ id: z.string(), messageId: z.string(), deleted: z.boolean(), forEveryone: z.boolean().openapi({ description: 'false when WhatsApp deleted it only here (not ours, or too old), even if asked for everyone' }) }), description: 'Deleted' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/chats/{chatId}/seen'), summary: 'Mark the chat read (read receipts)', tag: 'messages',
     ok: { status: 200, schema: z.object({ id: z.string(), chatId: z.string(), seen: z.boolean() }), description: 'Read' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/chats/{chatId}/presence'), summary: 'Show typing or recording in the chat, or stop (paused)', tag: 'messages', body: PresenceSchema,

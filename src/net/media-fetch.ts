@@ -1,4 +1,5 @@
 import { AppError, InvalidInputError, TimeoutError, TooLargeError } from '../shared/errors.js';
+import { MIMETYPE_PATTERN } from '../shared/media-types.js';
 import {
   checkUrlAsWritten,
   createGuardedFetch,
@@ -56,7 +57,11 @@ export async function fetchMedia(url: string, settings: MediaFetchSettings): Pro
       const location = response.headers.get('location');
       if (!location) throw new MediaFetchError(`Media URL answered ${response.status} without a Location`);
       if (hop >= maxRedirects) throw new InvalidInputError(`Media URL redirected more than ${maxRedirects} times`);
-      current = new URL(location, checked).href;
+      try {
+        current = new URL(location, checked).href;
+      } catch {
+        throw new MediaFetchError(`Media URL redirected to something that is not a URL`);
+      }
       continue;
     }
     if (!response.ok) {
@@ -108,9 +113,11 @@ function translate(error: unknown, signal: AbortSignal, url: string): Error {
   return new MediaFetchError(`Could not fetch ${new URL(url).host}${cause}`);
 }
 
+/** The server's Content-Type when it names one media type; otherwise the bytes decide (sniffing). */
 function usefulType(contentType: string | null): string | undefined {
   const type = contentType?.trim();
   if (!type || /^(application\/octet-stream|binary\/octet-stream)\b/i.test(type)) return undefined;
+  if (!MIMETYPE_PATTERN.test(type)) return undefined;
   return type.toLowerCase();
 }
 

@@ -9,7 +9,8 @@ import { MEDIA_PATH_PREFIX } from './sandbox-media-store.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 /** As large as --max-media-bytes may be. */
-const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
+/** WhatsApp's own ceiling for a document. */
+const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 const KEEPALIVE_MS = 15_000;
 
 /** One server-sent-events stream to one page. */
@@ -73,6 +74,8 @@ export interface SandboxPageHandler {
   handlePost(path: string, body: unknown): Promise<unknown>;
   /** Media bytes a page uploaded (POST /sandbox/upload?page=&type=). Returns the JSON reply. */
   handleUpload(pageId: string, mediaType: string, bytes: Buffer): Promise<unknown>;
+  /** Whether this page may upload (connected and linked): checked before a byte of the body is read. */
+  acceptsUpload(pageId: string): boolean;
   /** The bytes at a media server path (GET /sandbox/media/...), or undefined when there are none (404). */
   mediaAt(path: string): Buffer | undefined;
 }
@@ -151,6 +154,11 @@ async function route(handler: SandboxPageHandler, req: IncomingMessage, res: Ser
     return;
   }
   if (method === 'POST' && url.pathname === UPLOAD_PATH) {
+    // the port is on loopback, but any local process can reach it: nothing is buffered for a stranger
+    if (!handler.acceptsUpload(url.searchParams.get('page') ?? '')) {
+      res.setHeader('connection', 'close');
+      return sendJson(res, 403, { error: 'NOT_LINKED', message: 'only a linked page of this session may upload' });
+    }
     let bytes: Buffer;
     try {
       bytes = await readBody(req, MAX_UPLOAD_BYTES);

@@ -257,6 +257,11 @@ export class SandboxSession implements SandboxPageHandler {
     this.deps.logger.debug('sandbox page connected', { sessionId: this.id, pageId });
   }
 
+  acceptsUpload(pageId: string): boolean {
+    const page = this.pages.get(pageId);
+    return page !== undefined && page.stream.isOpen && page.mode === 'linked';
+  }
+
   async handleUpload(pageId: string, mediaType: string, bytes: Buffer): Promise<unknown> {
     const page = this.requirePage(pageId);
     if (page.mode !== 'linked') throw new ConflictError('SANDBOX_NOT_LINKED', 'This page is not linked');

@@ -27,9 +27,11 @@ export class MessageActions {
     return edited;
   }
 
-  async delete(sessionId: string, messageId: string, forEveryone: boolean): Promise<void> {
-    const found = await withWorkingClient(this.sessions, sessionId, (client) => client.deleteMessage(messageId, forEveryone), this.now);
-    if (!found) throw messageNotFound(messageId);
+  /** Whether it was deleted for everyone: false when WhatsApp deleted it only here (not ours, or too old). */
+  async delete(sessionId: string, messageId: string, forEveryone: boolean): Promise<{ forEveryone: boolean }> {
+    const outcome = await withWorkingClient(this.sessions, sessionId, (client) => client.deleteMessage(messageId, forEveryone), this.now);
+    if (outcome === 'not-found') throw messageNotFound(messageId);
+    return { forEveryone: outcome === 'revoked' };
   }
 
   markSeen(sessionId: string, chatId: string): Promise<void> {

@@ -6,6 +6,7 @@ import type { SessionStatus, StatusChange } from './session-status.js';
 export interface SessionEventMap {
   status: [{ sessionId: string; change: StatusChange; me: WaMe | undefined }];
   qr: [{ sessionId: string; qr: string }];
+  pairingCode: [{ sessionId: string; code: string }];
   message: [{ sessionId: string; me: WaMe | undefined; message: WaMessage }];
   messageSent: [{ sessionId: string; me: WaMe | undefined; message: WaMessage }];
   activity: [{ sessionId: string; me: WaMe | undefined; type: WaActivityType; payload: Record<string, unknown> }];

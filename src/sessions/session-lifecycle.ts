@@ -106,6 +106,7 @@ export class SessionLifecycle {
     const client = session.client;
     session.client = undefined;
     session.qr = undefined;
+    session.pairingCode = undefined;
     if (client) {
       try {
         await withTimeout(client.destroy(), this.deps.settings.stopDeadlineMs, 'browser close deadline');
@@ -144,6 +145,11 @@ export class SessionLifecycle {
       this.deps.events.emit('qr', { sessionId: session.id, qr });
       if (session.status.status !== 'SCAN_QR_CODE') this.moveTo(session, 'SCAN_QR_CODE', 'QR code shown: scan it with the phone');
     });
+    client.on('pairingCode', (code) => {
+      if (!current()) return;
+      session.pairingCode = code;
+      this.deps.events.emit('pairingCode', { sessionId: session.id, code });
+    });
     client.on('authenticated', () => {
       if (current()) session.log('info', 'authenticated');
     });
@@ -151,6 +157,7 @@ export class SessionLifecycle {
       if (!current()) return;
       session.me = me;
       session.qr = undefined;
+      session.pairingCode = undefined;
       clearTimeout(session.stableTimer);
       session.stableTimer = setTimeout(() => session.restartBudget.reset(), this.deps.settings.stableAfterMs).unref();
       session.lastActivityAt = this.deps.now();

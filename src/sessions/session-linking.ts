@@ -23,7 +23,8 @@ export class SessionLinking {
     }
     try {
       const code = await withTimeout(client.requestPairingCode(phone), PAIRING_CODE_DEADLINE_MS, 'pairing code deadline');
-      session.log('info', `pairing code shown for +${phone}: enter it on that phone (Linked devices > Link with phone number)`);
+      // the session log is readable through the API: the number is shown only by its last digits
+      session.log('info', `pairing code shown for +…${phone.slice(-4)}: enter it on that phone (Linked devices > Link with phone number)`);
       return code;
     } catch (error) {
       if (session.client !== client || session.status.status !== 'SCAN_QR_CODE') {

@@ -16,6 +16,8 @@ export class Session {
   /** Bumped whenever a client is attached or dropped, so events of an old client are ignored. */
   generation = 0;
   qr: string | undefined;
+  /** The pairing code the session shows, once one was asked for (it rotates). */
+  pairingCode: string | undefined;
   qrCount = 0;
   me: WaMe | undefined;
   release: OwnershipRelease | undefined;

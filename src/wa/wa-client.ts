@@ -155,6 +155,8 @@ export type WaActivityType =
 
 export interface WaClientEvents {
   qr: [qr: string];
+  /** A pairing code to enter on the phone: the first one asked for, and each new one (WhatsApp rotates them). */
+  pairingCode: [code: string];
   authenticated: [];
   ready: [me: WaMe];
   /** The phone unlinked the device, the QR retries ran out, or the connection was lost for good. */
@@ -194,8 +196,11 @@ export interface WaClient extends WaGroupCommands {
    * or too old), or 'not-found'.
    */
   editMessage(messageId: string, content: string): Promise<WaMessage | 'not-editable' | 'not-found'>;
-  /** Deletes a message for everyone (when this account may) or for itself. False when not found. */
-  deleteMessage(messageId: string, forEveryone: boolean): Promise<boolean>;
+  /**
+   * Deletes a message for everyone or only here. WhatsApp deletes only here what this account may not revoke
+   * (someone else's message, or one too old): the answer says which happened.
+   */
+  deleteMessage(messageId: string, forEveryone: boolean): Promise<'revoked' | 'deleted-here' | 'not-found'>;
   /** Marks the chat read (read receipts). */
   markSeen(chatId: string): Promise<void>;
   /** Shows typing or recording in the chat, or stops it. */

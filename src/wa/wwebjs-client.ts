@@ -92,6 +92,8 @@ class WwebjsClient implements WaClient {
     });
     this.client.on('qr', (qr: string) => this.emit('qr', qr));
     this.client.on('authenticated', () => this.emit('authenticated'));
+    // requestPairingCode's first code, and the new one it asks for every 3 minutes while nobody entered it
+    this.client.on('code', (code: string) => this.emit('pairingCode', code));
     this.client.on('ready', () => {
       const info = this.client.info;
       this.emit('ready', { id: info.wid._serialized, pushName: info.pushname });
@@ -193,11 +195,14 @@ class WwebjsClient implements WaClient {
     return edited ? toWaMessage(edited) : 'not-editable';
   }
 
-  async deleteMessage(messageId: string, forEveryone: boolean): Promise<boolean> {
+  async deleteMessage(messageId: string, forEveryone: boolean): Promise<'revoked' | 'deleted-here' | 'not-found'> {
     const message = await this.client.getMessageById(messageId);
-    if (!message) return false;
+    if (!message) return 'not-found';
     await message.delete(forEveryone);
-    return true;
+    if (!forEveryone) return 'deleted-here';
+    // the library falls back to deleting here when WhatsApp does not allow revoking: look at what became of it
+    const after = await this.client.getMessageById(messageId);
+    return after?.type === 'revoked' ? 'revoked' : 'deleted-here';
   }
 
   async markSeen(chatId: string): Promise<void> {

@@ -47,8 +47,8 @@ function serializedId(value: unknown): string | undefined {
 }
 
 /**
- * The id of the message a reply quotes, built the way WhatsApp keys messages (`<fromMe>_<chat>_<stanza id>`, plus
- * `_<participant>` for someone else's message in a group), so it equals the id wamux reported for that message.
+ * The id of the message a reply quotes, built the way whatsapp-web.js keys messages (`<fromMe>_<chat>_<stanza id>`,
+ * plus `_<participant>` for every message in a group, our own included), so it equals the id wamux reported.
  */
 function quotedMessageIdOf(message: Message, raw: RawMediaFields, chatId: string): string | undefined {
   const stanza = typeof raw.quotedStanzaID === 'string' ? raw.quotedStanzaID : undefined;
@@ -58,7 +58,7 @@ function quotedMessageIdOf(message: Message, raw: RawMediaFields, chatId: string
   // how this chat addresses this account: the sender of our own messages, the recipient of the others'
   const me = message.fromMe ? message.from : message.to;
   const fromMe = participant === me;
-  return `${fromMe}_${remote}_${stanza}${remote.endsWith('@g.us') && !fromMe ? `_${participant}` : ''}`;
+  return `${fromMe}_${remote}_${stanza}${remote.endsWith('@g.us') ? `_${participant}` : ''}`;
 }
 
 export function toWaMessage(message: Message): WaMessage {
@@ -67,7 +67,8 @@ export function toWaMessage(message: Message): WaMessage {
     chatId: message.fromMe ? message.to : message.from,
     from: message.from,
     to: message.to,
-    body: message.body,
+    // a location's body is its map thumbnail (base64 JPEG) on WhatsApp Web: not text, and not for every event
+    body: message.type === 'location' ? '' : message.body,
     type: waTypeOf(message.type),
     timestamp: message.timestamp,
     fromMe: message.fromMe,

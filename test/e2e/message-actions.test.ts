@@ -80,6 +80,12 @@ describe('reactions, edits, deletes, read receipts and typing (real server, Chro
     await pollUntil(async () => (await outbox()).some((entry) => entry.id === sent && entry.revoked === true), { what: 'the revoke on the phone' });
     await waitForEvent('message.revoked', (envelope) => envelope.event === 'message.revoked' && envelope.payload.messageId === sent);
 
+    // someone else's message cannot be revoked: WhatsApp deletes it here only, and the answer says so
+    const theirs = await server.api<{ forEveryone: boolean }>('DELETE', `/api/v1/sessions/acts/messages/${incoming}?forEveryone=true`);
+    assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+    assert.equal(theirs.body.forEveryone, false);
+    assert.ok((await actions()).some((action) => action.kind === 'delete' && action.target === incoming), 'deleted here');
+
     const gone = await server.api<{ error: { code: string } }>('POST', '/api/v1/sessions/acts/messages/true_15557770501@c.us_3EB0000000000000DEAD/react', { emoji: '👍' });
     assert.equal(gone.status, 404);
     assert.equal(gone.body.error.code, 'MESSAGE_NOT_FOUND');

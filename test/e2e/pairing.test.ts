@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess, waitForStatus } from './harness.js';
+import { ServerProcess, pollUntil, waitForStatus } from './harness.js';
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -24,6 +24,12 @@ describe('linking without a camera: pairing code (real server, Chromium, whatsap
     const asked = await server.api<{ id: string; code: string }>('POST', '/api/v1/sessions/bycode/pairing-code', { phone: '+15550000301' });
     assert.equal(asked.status, 200, JSON.stringify(asked.body));
     assert.match(asked.body.code, /^[1-9A-HJ-NP-TV-Z]{8}$/, 'eight characters, as WhatsApp shows them');
+    // the code rotates (the library asks for a new one every 3 minutes): the session and the event log hold the current one
+    await pollUntil(async () => (await server.api('GET', '/api/v1/sessions/bycode')).body.pairingCode === asked.body.code, {
+      what: 'the pairing code in the session view',
+    });
+    const events = await server.api<{ events: { event: string; payload: { code?: string } }[] }>('GET', '/api/v1/sessions/bycode/events?limit=1000');
+    assert.ok(events.body.events.some((event) => event.event === 'pairing.code' && event.payload.code === asked.body.code), 'a pairing.code event');
 
     const wrong = await server.api<ErrorBody>('POST', '/api/v1/sessions/bycode/sandbox/pair', { code: asked.body.code === 'AAAAAAAA' ? 'BBBBBBBB' : 'AAAAAAAA' });
     assert.equal(wrong.status, 409, JSON.stringify(wrong.body));

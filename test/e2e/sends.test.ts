@@ -147,6 +147,13 @@ describe('replies, mentions, locations, contact cards and polls (real server, Ch
     assert.equal(inGroup.payload.chatId, created.body.id);
     assert.equal(inGroup.payload.author, CONTACT);
 
+    // a reply to the session's own message in the group names it as wamux reported it (participant included)
+    const ourGroupMessage = await post('send-text', { chatId: created.body.id, content: 'agenda attached' });
+    assert.equal(ourGroupMessage.status, 201, JSON.stringify(ourGroupMessage.body));
+    await sent(ourGroupMessage.body.id);
+    const answer = await eventFor(await phone({ body: 'thanks', group: created.body.id, quotedMessageId: ourGroupMessage.body.id }));
+    assert.equal(answer.payload.quotedMessageId, ourGroupMessage.body.id);
+
     // media inside the group, as a reply to that message: same shape, and its bytes come back
     const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
     const photo = await eventFor(

@@ -99,9 +99,9 @@ export class FakeWaClient implements WaClient {
     return 'not-found';
   }
 
-  async deleteMessage(messageId: string, forEveryone: boolean): Promise<boolean> {
+  async deleteMessage(messageId: string, forEveryone: boolean): Promise<'revoked' | 'deleted-here' | 'not-found'> {
     this.actions.push(`delete ${messageId} ${forEveryone}`);
-    return true;
+    return forEveryone ? 'revoked' : 'deleted-here';
   }
 
   async markSeen(chatId: string): Promise<void> {

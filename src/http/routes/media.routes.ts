@@ -57,10 +57,12 @@ export function mediaRouter(deps: MediaRouteDeps): Router {
     const sessionId = sessionIdOf(request.params);
     const { messageId } = parseInput(MessageMediaParamsSchema, request.params, 'path');
     const media = await deps.messaging.downloadMedia(sessionId, messageId);
-    const filename = media.filename ?? `${messageId.split('_').pop() ?? 'media'}.${extensionOf(media.mimetype)}`;
+    // WhatsApp Web may not say what the media is: then it is served as bytes, never as something a browser renders
+    const mimetype = media.mimetype || 'application/octet-stream';
+    const filename = media.filename ?? `${messageId.split('_').pop() ?? 'media'}.${extensionOf(mimetype)}`;
     response.attachment(filename);
     response.set({
-      'content-type': media.mimetype,
+      'content-type': mimetype,
       'content-length': String(media.data.length),
       'x-content-type-options': 'nosniff',
       'content-security-policy': "sandbox; default-src 'none'",

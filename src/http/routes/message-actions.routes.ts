@@ -30,8 +30,9 @@ export function messageActionsRouter(actions: MessageActions): Router {
   router.delete('/sessions/:id/messages/:messageId', async (request, response) => {
     const { id, messageId } = parseInput(MessageParamsSchema, request.params, 'path');
     const { forEveryone } = parseInput(DeleteMessageQuerySchema, request.query, 'query');
-    await actions.delete(id, messageId, forEveryone);
-    response.json({ id, messageId, deleted: true, forEveryone });
+    const deleted = await actions.delete(id, messageId, forEveryone);
+    // forEveryone says what happened: WhatsApp deletes only here what this account may not revoke
+    response.json({ id, messageId, deleted: true, forEveryone: deleted.forEveryone });
   });
 
   router.post('/sessions/:id/chats/:chatId/seen', async (request, response) => {

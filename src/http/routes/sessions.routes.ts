@@ -12,7 +12,8 @@ import type { OutboundPolicy } from '../../net/outbound-policy.js';
 const WAIT_MARGIN_MS = 5_000;
 
 export function sessionView(session: Session) {
-  return { ...session.snapshot(), qr: session.status.status === 'SCAN_QR_CODE' ? session.qr : undefined };
+  const waiting = session.status.status === 'SCAN_QR_CODE';
+  return { ...session.snapshot(), qr: waiting ? session.qr : undefined, pairingCode: waiting ? session.pairingCode : undefined };
 }
 
 export function sessionIdOf(params: unknown): string {
