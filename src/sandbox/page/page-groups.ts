@@ -162,7 +162,7 @@ Object.assign(MODULES, {
     if (!pn || !pn.isUser()) return null;
     // whether the number has an account is the phone's directory's answer (page-contacts.ts)
     var found = await directoryQueryWidExists(pn);
-    return found ? { wid: pn, lid: lidFor(pn), biz: false } : null;
+    return found ? { wid: found.wid, lid: lidFor(found.wid), biz: false } : null;
   } },
   WAWebApiContact: Object.assign({}, MODULES.WAWebApiContact, {
     getPhoneNumber: function (id) { return pnOf(id); },
