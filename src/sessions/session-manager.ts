@@ -3,11 +3,11 @@ import { ConflictError, InvalidInputError, LimitReachedError, SessionNotFoundErr
 import { describeRefusedFlags, refusedFlags } from '../browser/chromium-flags.js';
 import { KeyedLock } from '../shared/keyed-lock.js';
 import { withTimeout } from '../shared/timing.js';
-import type { DesiredState, OwnershipRelease, SessionStore, StoredSession } from '../storage/session-store.js';
+import type { DesiredState, SessionStore } from '../storage/session-store.js';
 import { RestartBudget, type RestartPolicySettings } from './restart-policy.js';
 import { Session, type SessionSnapshot } from './session.js';
-import { SessionConfigInputSchema, resolveSessionConfig, type SessionConfigInput } from './session-config.js';
-import { describeZodError } from '../shared/zod.js';
+import { resolveSessionConfig, type SessionConfigInput } from './session-config.js';
+import { loadSavedSessions, markUnusable, sessionsWantedRunning, type LoadResult } from './saved-sessions.js';
 import { nextStatusIn, type SessionEvents } from './session-events.js';
 import { SessionLifecycle, type ClientLoss, type LifecycleDeps } from './session-lifecycle.js';
 import { SessionRegistry } from './session-registry.js';
@@ -67,54 +67,21 @@ export class SessionManager {
     return this.registry.has(sessionId);
   }
 
-  /**
-   * Loads every saved session (STOPPED) that this process can own; sessions owned elsewhere are skipped. A session
-   * whose saved config cannot be read is listed FAILED with the reason and its files are left as they are.
-   */
-  async loadSaved(): Promise<{ loaded: string[]; skipped: { sessionId: string; reason: string }[] }> {
-    const loaded: string[] = [];
-    const skipped: { sessionId: string; reason: string }[] = [];
-    for (const sessionId of await this.deps.store.listIds()) {
-      let release: OwnershipRelease | undefined;
-      try {
-        const stored = await this.deps.store.read(sessionId).then(checkStoredShape, (error: unknown) => new UnreadableConfig(error));
-        if (!stored) continue;
-        release = await this.deps.store.claim(sessionId);
-        if (stored instanceof UnreadableConfig) {
-          const session = this.addSession(sessionId, resolveSessionConfig({}, this.configDefaults()), new Date().toISOString());
-          session.release = release;
-          this.markUnusable(session, `its saved config could not be read (${stored.reason}); the files are kept as they are`);
-        } else {
-          const session = this.addSession(sessionId, resolveSessionConfig(stored.config, this.configDefaults()), stored.createdAt);
-          session.release = release;
-        }
-        loaded.push(sessionId);
-      } catch (error) {
-        await release?.();
-        skipped.push({ sessionId, reason: describeError(error) });
-      }
-    }
-    return { loaded, skipped };
+  /** Loads every saved session this process can own (see saved-sessions.ts); boot calls it once. */
+  loadSaved(): Promise<LoadResult> {
+    return loadSavedSessions({
+      store: this.deps.store,
+      add: (sessionId, config, createdAt) => this.addSession(sessionId, config, createdAt),
+      defaults: this.configDefaults(),
+    });
   }
 
-  /**
-   * A loaded session whose files cannot be used (unreadable config or event log): FAILED with the reason, and
-   * nothing may start it or write to its folder until it is deleted, so nothing stored is overwritten.
-   */
   markUnusable(session: Session, reason: string): void {
-    session.unusableReason = reason;
-    if (session.status.status === 'STOPPED') session.status.moveTo('FAILED', reason);
+    markUnusable(session, reason);
   }
 
-  /** Ids of loaded sessions whose saved state says the user wants them running (and that boot did not fail). */
-  async wantedRunning(): Promise<string[]> {
-    const wanted: string[] = [];
-    for (const session of this.registry.all()) {
-      if (session.unusableReason !== undefined || session.status.status !== 'STOPPED') continue;
-      const stored = await this.deps.store.read(session.id).catch(() => undefined);
-      if (stored?.desiredState === 'running') wanted.push(session.id);
-    }
-    return wanted;
+  wantedRunning(): Promise<string[]> {
+    return sessionsWantedRunning(this.deps.store, this.registry.all());
   }
 
   /** Boot could not prepare a loaded session (e.g. an old browser on its profile would not die): FAILED, not restored. */
@@ -425,23 +392,5 @@ export class SessionManager {
 
   ownedBrowserPids(): Set<number> {
     return this.registry.ownedBrowserPids();
-  }
-}
-
-/** A saved config that parses as JSON but is not a session's config (hand-edited, cut off) is unreadable too. */
-function checkStoredShape(stored: StoredSession | undefined): StoredSession | UnreadableConfig | undefined {
-  if (stored === undefined) return undefined;
-  const config = SessionConfigInputSchema.safeParse(stored?.config);
-  if (typeof stored !== 'object' || stored === null || typeof stored.createdAt !== 'string' || !config.success) {
-    return new UnreadableConfig(config.success ? 'createdAt is missing' : `config: ${describeZodError(config.error)}`);
-  }
-  return stored;
-}
-
-/** What a failed read of a saved config leaves, so that boot can list the session instead of dying. */
-class UnreadableConfig {
-  readonly reason: string;
-  constructor(error: unknown) {
-    this.reason = describeError(error);
   }
 }
