@@ -1,12 +1,18 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { ConflictError, NotFoundError } from '../shared/errors.js';
-import type {
-  ParticipantAction,
-  SandboxGroup,
-  SandboxGroupNotification,
-  SandboxGroupUpdate,
-  SandboxParticipantResult,
+import { ConflictError, InvalidInputError, NotFoundError } from '../shared/errors.js';
+import {
+  GROUP_PAGE_PATHS,
+  groupsCreateSchema,
+  groupsInfoSchema,
+  groupsParticipantsSchema,
+  groupsTargetSchema,
+  type ParticipantAction,
+  type SandboxGroup,
+  type SandboxGroupNotification,
+  type SandboxGroupUpdate,
+  type SandboxParticipantResult,
 } from './sandbox-group-protocol.js';
+import { parse } from './sandbox-protocol.js';
 
 const INVITE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -19,6 +25,37 @@ const INVITE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 export class SandboxGroupBook {
   private readonly groups = new Map<string, SandboxGroup>();
   private readonly inviteCodes = new Map<string, string>();
+
+  /** A linked page's request to the group server, made by `me` (the account); the path names the request. */
+  handlePageRequest(me: string, path: string, body: unknown): unknown {
+    const paths = GROUP_PAGE_PATHS;
+    switch (path) {
+      case paths.groupsList:
+        return { groups: this.list() };
+      case paths.groupsCreate: {
+        const { subject, participants } = parse(groupsCreateSchema, body);
+        return this.create(me, subject, participants);
+      }
+      case paths.groupsParticipants: {
+        const { groupId, action, ids } = parse(groupsParticipantsSchema, body);
+        return this.participants(me, groupId, action, ids);
+      }
+      case paths.groupsInfo: {
+        const { groupId, ...info } = parse(groupsInfoSchema, body);
+        return this.setInfo(me, groupId, info);
+      }
+      case paths.groupsInvite: {
+        const { groupId } = parse(groupsTargetSchema, body);
+        return { code: this.inviteCode(me, groupId) };
+      }
+      case paths.groupsLeave: {
+        const { groupId } = parse(groupsTargetSchema, body);
+        return this.leave(me, groupId);
+      }
+      default:
+        throw new InvalidInputError(`Unknown sandbox path ${path}`);
+    }
+  }
 
   list(): SandboxGroup[] {
     return [...this.groups.values()].map(copy);

@@ -151,8 +151,7 @@ export class SandboxHub {
     const key = MESSAGE_ID_RE.exec(messageId);
     if (!key) throw new InvalidInputError('messageId must be a serialized message id like false_15557770000@c.us_3EB0ABC');
     const [, fromMe, remote] = key as unknown as [string, 'true' | 'false', string];
-    const session = this.sessions.get(sessionId);
-    if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
+    const session = this.phoneOf(sessionId);
     if ((action.kind === 'edit' || action.kind === 'revoke') && fromMe === 'true') {
       throw new ConflictError('SANDBOX_NOT_THEIRS', 'A contact can only edit or revoke a message they sent');
     }
@@ -184,8 +183,7 @@ export class SandboxHub {
     checkSessionId(sessionId);
     const match = typeof input.from === 'string' ? CONTACT_RE.exec(input.from) : null;
     if (!match) throw new InvalidInputError('from must be digits, "<digits>@c.us" or "<digits>@lid"', { from: input.from });
-    const session = this.sessions.get(sessionId);
-    if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
+    const session = this.phoneOf(sessionId);
     const from = `${match[1]}@${match[2] ?? 'c.us'}`;
     const { quotedMessageId, group, location, vcard } = input;
     const extras: IncomingExtras = {};
@@ -204,8 +202,7 @@ export class SandboxHub {
   /** Another member (`creator`) creates a group with the account in it: the session gets it as a member does. */
   async createGroupOnPhone(sessionId: string, input: { subject: string; creator: string; participants: string[] }): Promise<SandboxGroup> {
     checkSessionId(sessionId);
-    const session = this.sessions.get(sessionId);
-    if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
+    const session = this.phoneOf(sessionId);
     return session.phoneCreateGroup(input.creator, input.subject, input.participants);
   }
 
@@ -224,8 +221,7 @@ export class SandboxHub {
     input: { action: 'add' | 'remove'; ids: string[]; author?: string },
   ): Promise<{ group: SandboxGroup; results: SandboxParticipantResult[] }> {
     checkSessionId(sessionId);
-    const session = this.sessions.get(sessionId);
-    if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
+    const session = this.phoneOf(sessionId);
     return session.phoneGroupParticipants(groupId, input.action, input.ids, input.author);
   }
 
@@ -267,6 +263,13 @@ export class SandboxHub {
     const all = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(all.map((session) => session.close()));
+  }
+
+  /** The session's phone, for acts that need its linked page (the session checks the page itself). */
+  private phoneOf(sessionId: string): SandboxSession {
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${sessionId}' has no linked page connected`);
+    return session;
   }
 
   private session(sessionId: string, qrIntervalMs = 20_000): SandboxSession {

@@ -5,6 +5,7 @@ import type { SandboxCertificate } from './sandbox-certificate.js';
 import { SandboxEndpoint, type SandboxPageHandler, type SseStream } from './sandbox-endpoint.js';
 import type { SandboxAccount, SandboxOutboxEntry } from './sandbox-hub.js';
 import * as protocol from './sandbox-protocol.js';
+import { SandboxPhoneRecords } from './sandbox-phone-records.js';
 import * as groupProtocol from './sandbox-group-protocol.js';
 import { SandboxGroupBook } from './sandbox-groups.js';
 import { SandboxMediaStore } from './sandbox-media-store.js';
@@ -41,11 +42,8 @@ export class SandboxSession implements SandboxPageHandler {
   private readonly pages = new Map<string, PageRecord>();
   private readonly pending = new Map<number, PendingAnswer>();
   private readonly revokedDevices = new Set<string>();
-  private readonly sent: SandboxOutboxEntry[] = [];
-  /** Everything the session did to messages and chats, oldest first. */
-  private readonly actions: protocol.SessionAction[] = [];
-  /** The phone's address book: synced to the linked page, and what number lookups answer from. */
-  private addressBook: protocol.SandboxContact[] = [];
+  /** The outbox, what the session did to messages and chats, and the address book. */
+  private readonly records = new SandboxPhoneRecords();
   /** The account's groups, as WhatsApp's servers hold them (see sandbox-groups.ts). */
   private readonly groupBook = new SandboxGroupBook();
   private readonly media = new SandboxMediaStore();
@@ -96,7 +94,7 @@ export class SandboxSession implements SandboxPageHandler {
   }
 
   outbox(): SandboxOutboxEntry[] {
-    return this.sent.map((entry) => ({ ...entry }));
+    return this.records.outbox();
   }
 
   async scan(account: SandboxAccount): Promise<void> {
@@ -143,12 +141,10 @@ export class SandboxSession implements SandboxPageHandler {
 
   /** Delivers a message from `from` (a "<digits>@c.us" id); returns its serialized message id. */
   async incoming(from: string, body: string, extras: protocol.IncomingExtras = {}): Promise<string> {
-    const page = this.latestPage('linked');
-    if (!page) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
+    const page = this.linkedPage();
     const id = hex(16).toUpperCase();
-    await this.ask(page, 'incoming', { id, from, body, t: Math.floor(Date.now() / 1000), ...extras }, PAGE_ANSWER_TIMEOUT_MS);
-    // as whatsapp-web.js serializes the key: in a group, the chat is the group and the participant comes last
-    return extras.group ? `false_${extras.group}_${id}_${from}` : `false_${from}_${id}`;
+    await this.ask(page, 'incoming', { id, from, body, t: nowSeconds(), ...extras }, PAGE_ANSWER_TIMEOUT_MS);
+    return incomingMessageId(from, id, extras.group);
   }
 
   /** The groups the phone knows. */
@@ -166,9 +162,8 @@ export class SandboxSession implements SandboxPageHandler {
     ids: string[],
     author?: string,
   ): Promise<{ group: groupProtocol.SandboxGroup; results: groupProtocol.SandboxParticipantResult[] }> {
-    const page = this.latestPage('linked');
-    if (!page || !this.linked) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
-    const update = this.groupBook.participants(author ?? `${this.linked.account.phone}@c.us`, groupId, action, ids);
+    const page = this.linkedPage();
+    const update = this.groupBook.participants(author ?? this.accountId(), groupId, action, ids);
     await this.ask(page, 'group', { group: update.group, notifications: update.notifications }, PAGE_ANSWER_TIMEOUT_MS);
     return { group: update.group, results: update.results };
   }
@@ -178,17 +173,15 @@ export class SandboxSession implements SandboxPageHandler {
    * group and its creation notice, as a member's device does.
    */
   async phoneCreateGroup(creator: string, subject: string, others: string[]): Promise<groupProtocol.SandboxGroup> {
-    const page = this.latestPage('linked');
-    if (!page || !this.linked) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
-    const update = this.groupBook.create(creator, subject, [`${this.linked.account.phone}@c.us`, ...others]);
+    const page = this.linkedPage();
+    const update = this.groupBook.create(creator, subject, [this.accountId(), ...others]);
     await this.ask(page, 'group', { group: update.group, notifications: update.notifications }, PAGE_ANSWER_TIMEOUT_MS);
     return update.group;
   }
 
   /** The phone sends media: its bytes go to the media server, the page gets the message that points at them. */
   async incomingMedia(from: string, media: SandboxIncomingMedia, extras: Pick<protocol.IncomingExtras, 'quoted' | 'group'> = {}): Promise<string> {
-    const page = this.latestPage('linked');
-    if (!page) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
+    const page = this.linkedPage();
     const type = mediaTypeOf(media.mimetype, media.voice === true);
     const stored = this.media.put(media.data, type);
     const id = hex(16).toUpperCase();
@@ -202,8 +195,8 @@ export class SandboxSession implements SandboxPageHandler {
       directPath: stored.directPath,
       mediaKey: randomBytes(32).toString('base64'),
     };
-    await this.ask(page, 'incomingMedia', { id, from, t: Math.floor(Date.now() / 1000), media: info, ...extras }, PAGE_ANSWER_TIMEOUT_MS);
-    return extras.group ? `false_${extras.group}_${id}_${from}` : `false_${from}_${id}`;
+    await this.ask(page, 'incomingMedia', { id, from, t: nowSeconds(), media: info, ...extras }, PAGE_ANSWER_TIMEOUT_MS);
+    return incomingMessageId(from, id, extras.group);
   }
 
   /** The media server forgets every file: downloads of earlier media fail from now on, as for expired media. */
@@ -263,8 +256,7 @@ export class SandboxSession implements SandboxPageHandler {
   }
 
   async handleUpload(pageId: string, mediaType: string, bytes: Buffer): Promise<unknown> {
-    const page = this.requirePage(pageId);
-    if (page.mode !== 'linked') throw new ConflictError('SANDBOX_NOT_LINKED', 'This page is not linked');
+    this.requireLinkedPage(pageId);
     if (!/^[a-z_-]{1,40}$/.test(mediaType)) throw new InvalidInputError('Upload needs a media type (?type=image)');
     const stored = this.media.put(bytes, mediaType);
     return { directPath: stored.directPath, filehash: stored.filehash };
@@ -286,9 +278,9 @@ export class SandboxSession implements SandboxPageHandler {
         return this.recordAction(protocol.parse(protocol.actionSchema, body));
       case protocol.PAGE_PATHS.contacts:
         this.requirePage(protocol.parse(protocol.contactsRequestSchema, body).page);
-        return { contacts: this.addressBook };
+        return { contacts: this.records.addressBook };
       case protocol.PAGE_PATHS.queryExists:
-        return this.queryExists(protocol.parse(protocol.queryExistsSchema, body).id);
+        return this.records.queryExists(protocol.parse(protocol.queryExistsSchema, body).id);
       case protocol.PAGE_PATHS.pairingCode:
         return this.newPairingCode(protocol.parse(protocol.pairingCodeSchema, body));
       case protocol.PAGE_PATHS.unlink:
@@ -330,38 +322,10 @@ export class SandboxSession implements SandboxPageHandler {
   }
 
   /** What whatsapp-web.js asks of WhatsApp's servers about groups, on behalf of the linked account. */
+  /** A page's request to WhatsApp's group server (create, change, leave...), as the linked account. */
   private groupRequest(path: string, body: unknown): unknown {
-    const paths = groupProtocol.GROUP_PAGE_PATHS;
-    const { page: pageId } = protocol.parse(groupProtocol.groupsListSchema, body);
-    const page = this.requirePage(pageId);
-    if (page.mode !== 'linked' || !this.linked) throw new ConflictError('SANDBOX_NOT_LINKED', 'This page is not linked');
-    const me = `${this.linked.account.phone}@c.us`;
-    switch (path) {
-      case paths.groupsList:
-        return { groups: this.groupBook.list() };
-      case paths.groupsCreate: {
-        const { subject, participants } = protocol.parse(groupProtocol.groupsCreateSchema, body);
-        return this.groupBook.create(me, subject, participants);
-      }
-      case paths.groupsParticipants: {
-        const { groupId, action, ids } = protocol.parse(groupProtocol.groupsParticipantsSchema, body);
-        return this.groupBook.participants(me, groupId, action, ids);
-      }
-      case paths.groupsInfo: {
-        const { groupId, ...info } = protocol.parse(groupProtocol.groupsInfoSchema, body);
-        return this.groupBook.setInfo(me, groupId, info);
-      }
-      case paths.groupsInvite: {
-        const { groupId } = protocol.parse(groupProtocol.groupsTargetSchema, body);
-        return { code: this.groupBook.inviteCode(me, groupId) };
-      }
-      case paths.groupsLeave: {
-        const { groupId } = protocol.parse(groupProtocol.groupsTargetSchema, body);
-        return this.groupBook.leave(me, groupId);
-      }
-      default:
-        throw new InvalidInputError(`Unknown sandbox path ${path}`);
-    }
+    this.requireLinkedPage(protocol.parse(groupProtocol.groupsListSchema, body).page);
+    return this.groupBook.handlePageRequest(this.accountId(), path, body);
   }
 
   private answer({ page, seq, ok, error }: protocol.AckRequest): object {
@@ -375,8 +339,7 @@ export class SandboxSession implements SandboxPageHandler {
   }
 
   private recordSent(request: protocol.SentRequest): object {
-    const page = this.requirePage(request.page);
-    if (page.mode !== 'linked') throw new ConflictError('SANDBOX_NOT_LINKED', 'This page is not linked');
+    this.requireLinkedPage(request.page);
     const entry: SandboxOutboxEntry = { id: request.id, to: request.to, body: request.body, type: request.type, timestamp: request.t };
     const { quotedMessageId, mentions, location, vcards, poll } = request;
     const extras: Partial<SandboxOutboxEntry> = { quotedMessageId, mentions, location, vcards, poll };
@@ -392,13 +355,13 @@ export class SandboxSession implements SandboxPageHandler {
         sha256: stored.sha256,
       });
     }
-    this.sent.push(entry);
+    this.records.recordSent(entry);
     this.deps.logger.debug('sandbox session sent a message', { sessionId: this.id, to: request.to, id: request.id });
     return {};
   }
 
   sessionActions(): protocol.SessionAction[] {
-    return this.actions.map((action) => ({ ...action }));
+    return this.records.sessionActions();
   }
 
   /**
@@ -406,38 +369,20 @@ export class SandboxSession implements SandboxPageHandler {
    * their own, or the message's ack moves on (delivered, read). Answers once the linked page applied it.
    */
   async phoneAction<E extends 'react' | 'edit' | 'revoke' | 'ack'>(event: E, payload: Omit<protocol.PageEvents[E], 'seq'>): Promise<void> {
-    const page = this.latestPage('linked');
-    if (!page) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
-    await this.ask(page, event, payload, PAGE_ANSWER_TIMEOUT_MS);
+    await this.ask(this.linkedPage(), event, payload, PAGE_ANSWER_TIMEOUT_MS);
   }
 
   private recordAction({ page: pageId, ...action }: protocol.ActionRequest): object {
-    const page = this.requirePage(pageId);
-    if (page.mode !== 'linked') throw new ConflictError('SANDBOX_NOT_LINKED', 'This page is not linked');
-    this.actions.push(action);
-    const sent = this.sent.find((entry) => entry.id === action.target);
-    if (sent && action.kind === 'reaction') sent.reaction = action.value ?? '';
-    if (sent && action.kind === 'edit') Object.assign(sent, { body: action.value ?? '', edited: true });
-    if (sent && action.kind === 'revoke') sent.revoked = true;
+    this.requireLinkedPage(pageId);
+    this.records.recordAction(action);
     return {};
   }
 
   /** Replaces the phone's address book and syncs it to every linked page before answering. */
   async setAddressBook(contacts: protocol.SandboxContact[]): Promise<void> {
-    this.addressBook = contacts.map((contact) => ({ ...contact }));
+    this.records.addressBook = contacts;
     const linked = [...this.pages.values()].filter((page) => page.mode === 'linked' && page.stream.isOpen);
-    await Promise.all(linked.map((page) => this.ask(page, 'contacts', { contacts: this.addressBook }, PAGE_ANSWER_TIMEOUT_MS)));
-  }
-
-  /**
-   * The sandbox's WhatsApp directory: every well-formed phone number has an account, except the address book's
-   * entries marked as not on WhatsApp.
-   */
-  private queryExists(id: string): { exists: boolean; id?: string } {
-    const match = /^(\d{6,15})@(c\.us|s\.whatsapp\.net)$/.exec(id);
-    if (!match) return { exists: false };
-    const entry = this.addressBook.find((contact) => contact.phone === match[1]);
-    return entry?.onWhatsApp === false ? { exists: false } : { exists: true, id: `${match[1]}@c.us` };
+    await Promise.all(linked.map((page) => this.ask(page, 'contacts', { contacts: this.records.addressBook }, PAGE_ANSWER_TIMEOUT_MS)));
   }
 
   private newPairingCode({ page: pageId, phone }: { page: string; phone: string }): { code: string } {
@@ -460,6 +405,26 @@ export class SandboxSession implements SandboxPageHandler {
     this.updateQrTimer();
     this.deps.logger.info('sandbox device logged itself out', { sessionId: this.id });
     return {};
+  }
+
+  /** The page a phone-side act goes to: the newest linked one, or 409. */
+  private linkedPage(): PageRecord {
+    const page = this.latestPage('linked');
+    if (!page) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked page connected`);
+    return page;
+  }
+
+  /** The linked account as a contact id. */
+  private accountId(): string {
+    if (!this.linked) throw new ConflictError('SANDBOX_NOT_LINKED', `Session '${this.id}' has no linked account`);
+    return `${this.linked.account.phone}@c.us`;
+  }
+
+  /** A page's request that only a linked page may make (report a send or an act, upload media). */
+  private requireLinkedPage(pageId: string): PageRecord {
+    const page = this.requirePage(pageId);
+    if (page.mode !== 'linked') throw new ConflictError('SANDBOX_NOT_LINKED', 'This page is not linked');
+    return page;
   }
 
   private requirePage(pageId: string): PageRecord {
@@ -542,6 +507,13 @@ function mediaTypeOf(mimetype: string, voice: boolean): string {
   if (family === 'audio') return voice ? 'ptt' : 'audio';
   if (family === 'image' || family === 'video') return family;
   return 'document';
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** A contact's message id as whatsapp-web.js serializes its key: in a group, the chat is the group and the participant comes last. */
+function incomingMessageId(from: string, id: string, group: string | undefined): string {
+  return group ? `false_${group}_${id}_${from}` : `false_${from}_${id}`;
 }
 
 function pageGone(): Error {
