@@ -10,8 +10,7 @@ import {
   type WaSendMediaOptions,
   type WaSendOptions,
 } from '../wa/wa-client.js';
-import { notReady } from './session-errors.js';
-import { withWorkingClient, type SessionLookup } from './working-client.js';
+import { withWorkingClient, workingClientOf, type SessionLookup } from './working-client.js';
 
 
 /**
@@ -26,8 +25,7 @@ export class SessionMessaging {
 
   /** 404 for an unknown session, 409 with its status unless it is WORKING: checked before costly work (fetching a URL). */
   assertWorking(sessionId: string): void {
-    const session = this.sessions.get(sessionId);
-    if (!session.client || session.status.status !== 'WORKING') throw notReady(session);
+    workingClientOf(this.sessions, sessionId);
   }
 
   sendText(sessionId: string, chatId: string, content: string, options?: WaSendOptions): Promise<WaMessage> {

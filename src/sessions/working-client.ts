@@ -12,15 +12,21 @@ export interface SessionLookup {
  * than the library's error) when the session stopped being WORKING while the call ran. With `activityAt`, a
  * command that succeeded counts as activity (terminateInactive's idle time starts again).
  */
+/** The session's client, or 409 with the status unless the session is WORKING (404 for an unknown one). */
+export function workingClientOf(sessions: SessionLookup, sessionId: string): { session: Session; client: WaClient } {
+  const session = sessions.get(sessionId);
+  const client = session.client;
+  if (!client || session.status.status !== 'WORKING') throw notReady(session);
+  return { session, client };
+}
+
 export async function withWorkingClient<T>(
   sessions: SessionLookup,
   sessionId: string,
   use: (client: WaClient) => Promise<T>,
   activityAt?: () => number,
 ): Promise<T> {
-  const session = sessions.get(sessionId);
-  const client = session.client;
-  if (!client || session.status.status !== 'WORKING') throw notReady(session);
+  const { session, client } = workingClientOf(sessions, sessionId);
   try {
     const result = await use(client);
     if (activityAt) session.lastActivityAt = activityAt();
