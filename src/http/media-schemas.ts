@@ -1,7 +1,8 @@
 import { z } from '../shared/zod.js';
 import { InvalidInputError, TooLargeError } from '../shared/errors.js';
 import { MIMETYPE_PATTERN, sniffMimetype } from '../shared/media-types.js';
-import { ChatIdSchema, MessageIdSchema, MessageSchema, SendOptionsFields } from './api-schemas.js';
+import { ChatIdSchema, MessageSchema } from './api-schemas.js';
+import { MessageIdSchema, SendOptionsFields } from './message-schemas.js';
 
 /** The media send routes, their request shapes, and how posted media becomes bytes and a type. */
 

@@ -2,44 +2,9 @@ import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-open
 import type { ZodType } from 'zod';
 import { z } from '../shared/zod.js';
 import { WebhooksSchema } from '../sessions/session-config.js';
-import {
-  CreateSessionSchema,
-  DeliverySchema,
-  ErrorSchema,
-  EventEnvelopeSchema,
-  HistoryMessageSchema,
-  InfoSchema,
-  ChatSchema,
-  DeleteMessageQuerySchema,
-  EditSchema,
-  PresenceSchema,
-  ReactSchema,
-  SandboxAckSchema,
-  SandboxEditSchema,
-  SandboxReactSchema,
-  ContactSchema,
-  NumberLookupSchema,
-  SandboxContactsSchema,
-  PairingCodeRequestSchema,
-  PairingCodeSchema,
-  SandboxPairSchema,
-  LogLineSchema,
-  MessageSchema,
-  QrSchema,
-  SandboxIncomingSchema,
-  SandboxOutboxEntrySchema,
-  SandboxScanSchema,
-  SendContactSchema,
-  SendLocationSchema,
-  SendPollSchema,
-  SendTextSchema,
-  TerminateInactiveQuerySchema,
-  TerminateInactiveReportSchema,
-  TerminateInactiveSchema,
-  SessionIdParamsSchema,
-  SessionSchema,
-  SessionStatusSchema,
-} from './api-schemas.js';
+import { CreateSessionSchema, DeliverySchema, ErrorSchema, EventEnvelopeSchema, HistoryMessageSchema, InfoSchema, PairingCodeRequestSchema, PairingCodeSchema, LogLineSchema, MessageSchema, QrSchema, TerminateInactiveQuerySchema, TerminateInactiveReportSchema, TerminateInactiveSchema, SessionIdParamsSchema, SessionSchema, SessionStatusSchema } from './api-schemas.js';
+import { ChatSchema, DeleteMessageQuerySchema, EditSchema, PresenceSchema, ReactSchema, ContactSchema, NumberLookupSchema, SendContactSchema, SendLocationSchema, SendPollSchema, SendTextSchema } from './message-schemas.js';
+import { SandboxAckSchema, SandboxEditSchema, SandboxReactSchema, SandboxContactsSchema, SandboxPairSchema, SandboxIncomingSchema, SandboxOutboxEntrySchema, SandboxScanSchema } from './sandbox-schemas.js';
 import {
   CreateGroupSchema,
   GroupCreatedSchema,

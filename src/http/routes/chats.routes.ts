@@ -2,10 +2,11 @@ import { Router } from 'express';
 import type { SessionManager } from '../../sessions/session-manager.js';
 import type { AccountDirectory } from '../../sessions/account-directory.js';
 import type { SessionChannels } from '../../events/session-channels.js';
-import { ChatHistoryQuerySchema, ChatParamsSchema, ChatsQuerySchema, ContactParamsSchema, NumberParamsSchema } from '../api-schemas.js';
+import { ChatHistoryQuerySchema, ChatParamsSchema, ChatsQuerySchema, ContactParamsSchema, NumberParamsSchema } from '../message-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import { sessionIdOf } from './sessions.routes.js';
+import { logHistoryPage, nextOffsetOf } from './pages.js';
 
 export function chatsRouter(manager: SessionManager, chats: AccountDirectory, channels: SessionChannels): Router {
   const router = Router();
@@ -15,8 +16,7 @@ export function chatsRouter(manager: SessionManager, chats: AccountDirectory, ch
     const sessionId = sessionIdOf(request.params);
     const page = parseInput(ChatsQuerySchema, request.query, 'query');
     const { items: listed, total } = await chats.list(sessionId, page);
-    const nextOffset = page.offset + listed.length < total ? page.offset + listed.length : undefined;
-    response.json({ id: sessionId, chats: listed, total, nextOffset });
+    response.json({ id: sessionId, chats: listed, total, nextOffset: nextOffsetOf(page, listed.length, total) });
   });
 
   /** One chat's messages, newest first, from the session's durable log (received and sent while wamux ran it). */
@@ -29,9 +29,7 @@ export function chatsRouter(manager: SessionManager, chats: AccountDirectory, ch
       response.json({ id: session.id, chatId, source, messages: await chats.chatHistory(session.id, chatId, limit) });
       return;
     }
-    const envelopes = channels.get(session.id).log.messages({ chatId, beforeId: before, limit });
-    const messages = envelopes.map((envelope) => ({ eventId: envelope.id, ...envelope.payload }));
-    response.json({ id: session.id, chatId, source, messages, nextBefore: envelopes.length === limit ? envelopes.at(-1)?.id : undefined });
+    response.json({ id: session.id, chatId, source, ...logHistoryPage(channels.get(session.id).log, { chatId, before, limit }) });
   });
 
   return router;
@@ -45,8 +43,7 @@ export function contactsRouter(directory: AccountDirectory): Router {
     const sessionId = sessionIdOf(request.params);
     const page = parseInput(ChatsQuerySchema, request.query, 'query');
     const { items, total } = await directory.contacts(sessionId, page);
-    const nextOffset = page.offset + items.length < total ? page.offset + items.length : undefined;
-    response.json({ id: sessionId, contacts: items, total, nextOffset });
+    response.json({ id: sessionId, contacts: items, total, nextOffset: nextOffsetOf(page, items.length, total) });
   });
 
   router.get('/sessions/:id/contacts/:contactId', async (request, response) => {

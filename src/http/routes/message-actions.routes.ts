@@ -1,13 +1,6 @@
 import { Router } from 'express';
 import type { MessageActions } from '../../sessions/message-actions.js';
-import {
-  ChatParamsSchema,
-  DeleteMessageQuerySchema,
-  EditSchema,
-  MessageParamsSchema,
-  PresenceSchema,
-  ReactSchema,
-} from '../api-schemas.js';
+import { ChatParamsSchema, DeleteMessageQuerySchema, EditSchema, MessageParamsSchema, PresenceSchema, ReactSchema } from '../message-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 
 /** Acting on a message (react, edit, delete) or a chat (read receipts, typing). */

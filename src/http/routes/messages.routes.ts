@@ -2,17 +2,12 @@ import { Router } from 'express';
 import type { SessionManager } from '../../sessions/session-manager.js';
 import type { SessionMessaging } from '../../sessions/session-messaging.js';
 import type { SessionChannels } from '../../events/session-channels.js';
-import {
-  EventsQuerySchema,
-  HistoryQuerySchema,
-  SendContactSchema,
-  SendLocationSchema,
-  SendPollSchema,
-  SendTextSchema,
-} from '../api-schemas.js';
+import { EventsQuerySchema, HistoryQuerySchema } from '../api-schemas.js';
+import { SendContactSchema, SendLocationSchema, SendPollSchema, SendTextSchema } from '../message-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import { sessionIdOf } from './sessions.routes.js';
+import { logHistoryPage } from './pages.js';
 
 export function messagesRouter(manager: SessionManager, messaging: SessionMessaging, channels: SessionChannels): Router {
   const router = Router();
@@ -49,9 +44,7 @@ export function messagesRouter(manager: SessionManager, messaging: SessionMessag
   router.get('/sessions/:id/messages', (request, response) => {
     const session = manager.get(sessionIdOf(request.params));
     const { chatId, limit, before } = parseInput(HistoryQuerySchema, request.query, 'query');
-    const envelopes = channels.get(session.id).log.messages({ chatId, beforeId: before, limit });
-    const messages = envelopes.map((envelope) => ({ eventId: envelope.id, ...envelope.payload }));
-    response.json({ id: session.id, messages, nextBefore: envelopes.length === limit ? envelopes.at(-1)?.id : undefined });
+    response.json({ id: session.id, ...logHistoryPage(channels.get(session.id).log, { chatId, before, limit }) });
   });
 
   /** Everything the session reported after an event id, oldest first: how a client catches up. */

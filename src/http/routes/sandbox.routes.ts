@@ -2,16 +2,8 @@ import { Router } from 'express';
 import { ConflictError } from '../../shared/errors.js';
 import type { SessionManager } from '../../sessions/session-manager.js';
 import type { SandboxHub } from '../../sandbox/sandbox-hub.js';
-import {
-  MessageParamsSchema,
-  SandboxAckSchema,
-  SandboxContactsSchema,
-  SandboxEditSchema,
-  SandboxIncomingSchema,
-  SandboxPairSchema,
-  SandboxReactSchema,
-  SandboxScanSchema,
-} from '../api-schemas.js';
+import { MessageParamsSchema } from '../message-schemas.js';
+import { SandboxAckSchema, SandboxContactsSchema, SandboxEditSchema, SandboxIncomingSchema, SandboxPairSchema, SandboxReactSchema, SandboxScanSchema } from '../sandbox-schemas.js';
 import { GroupParamsSchema, SandboxCreateGroupSchema, SandboxGroupParticipantsSchema } from '../groups-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 import { decodeMediaData } from '../media-schemas.js';
