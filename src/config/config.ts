@@ -9,6 +9,16 @@ import { parseAllowHosts, type AllowEntry } from '../net/outbound-policy.js';
 const booleanFromText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+/** Text read by a parser that throws an Error saying what is wrong: the error names the setting like any other. */
+const parsedBy = <T>(parse: (text: string) => T) =>
+  z.string().transform((text, context): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
 const integer = (min: number, max: number) =>
   z
     .string()
@@ -21,7 +31,7 @@ const SETTINGS = {
   // loopback without an API key, all interfaces with one (resolved in loadConfig)
   host: { flag: 'host', env: 'HOST', schema: z.string().min(1), fallback: undefined },
   insecureNoApiKey: { flag: 'insecure-no-api-key', env: 'INSECURE_NO_API_KEY', schema: booleanFromText, fallback: 'false' },
-  trustProxy: { flag: 'trust-proxy', env: 'TRUST_PROXY', schema: z.string().min(1), fallback: 'false' },
+  trustProxy: { flag: 'trust-proxy', env: 'TRUST_PROXY', schema: parsedBy(parseTrustProxy), fallback: 'false' },
   maxSessions: { flag: 'max-sessions', env: 'MAX_SESSIONS', schema: integer(1, 10000), fallback: '10' },
   sessionsDir: { flag: 'sessions-dir', env: 'SESSIONS_DIR', schema: z.string().min(1), fallback: './sessions' },
   useChrome: { flag: 'use-chrome', env: 'USE_CHROME', schema: booleanFromText, fallback: 'false' },
@@ -34,7 +44,7 @@ const SETTINGS = {
   sandbox: { flag: 'sandbox', env: 'SANDBOX', schema: booleanFromText, fallback: 'false' },
   chromeBin: { flag: 'chrome-bin', env: 'CHROME_BIN', schema: z.string().min(1), fallback: undefined },
   chromiumArgs: { flag: 'chromium-args', env: 'CHROMIUM_ARGS', schema: z.string(), fallback: '' },
-  allowChromiumFlags: { flag: 'allow-chromium-flags', env: 'ALLOW_CHROMIUM_FLAGS', schema: z.string(), fallback: '' },
+  allowChromiumFlags: { flag: 'allow-chromium-flags', env: 'ALLOW_CHROMIUM_FLAGS', schema: parsedBy(parseAllowedFlagNames), fallback: '' },
   apiKey: {
     flag: 'api-key',
     env: 'API_KEY',
@@ -78,9 +88,9 @@ const SETTINGS = {
     schema: booleanFromText,
     fallback: 'false',
   },
-  webhookAllowHosts: { flag: 'webhook-allow-hosts', env: 'WEBHOOK_ALLOW_HOSTS', schema: z.string(), fallback: '' },
+  webhookAllowHosts: { flag: 'webhook-allow-hosts', env: 'WEBHOOK_ALLOW_HOSTS', schema: parsedBy(parseAllowHosts), fallback: '' },
   maxMediaBytes: { flag: 'max-media-bytes', env: 'MAX_MEDIA_BYTES', schema: integer(1024, 1024 * 1024 * 1024), fallback: String(16 * 1024 * 1024) },
-  mediaAllowHosts: { flag: 'media-allow-hosts', env: 'MEDIA_ALLOW_HOSTS', schema: z.string(), fallback: '' },
+  mediaAllowHosts: { flag: 'media-allow-hosts', env: 'MEDIA_ALLOW_HOSTS', schema: parsedBy(parseAllowHosts), fallback: '' },
   mediaFetchTimeoutMs: { flag: 'media-fetch-timeout-ms', env: 'MEDIA_FETCH_TIMEOUT_MS', schema: integer(100, 600_000), fallback: '30000' },
   webVersionCache: {
     flag: 'web-version-cache',
@@ -180,11 +190,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): App
     result[name] = parsed.data;
   }
   result.sessionsDir = path.resolve(String(result.sessionsDir));
-  result.allowChromiumFlags = readAllowedFlags(String(result.allowChromiumFlags));
   result.chromiumArgs = readChromiumArgs(String(result.chromiumArgs ?? ''), result.allowChromiumFlags as Set<string>);
-  result.trustProxy = readTrustProxy(String(result.trustProxy));
-  result.webhookAllowHosts = readAllowHosts(String(result.webhookAllowHosts), 'WEBHOOK_ALLOW_HOSTS (--webhook-allow-hosts)');
-  result.mediaAllowHosts = readAllowHosts(String(result.mediaAllowHosts), 'MEDIA_ALLOW_HOSTS (--media-allow-hosts)');
   result.host = resolveHost(result.host as string | undefined, result.apiKey !== undefined, result.insecureNoApiKey === true);
   // every key of AppConfig was parsed by its own schema above
   return Object.freeze(result) as unknown as AppConfig;
@@ -204,30 +210,6 @@ function resolveHost(host: string | undefined, hasApiKey: boolean, insecureNoApi
     );
   }
   return host;
-}
-
-function readAllowedFlags(text: string): Set<string> {
-  try {
-    return parseAllowedFlagNames(text);
-  } catch (error) {
-    throw new ConfigError(`Invalid setting ALLOW_CHROMIUM_FLAGS (--allow-chromium-flags): ${(error as Error).message}`);
-  }
-}
-
-function readAllowHosts(text: string, setting: string): AllowEntry[] {
-  try {
-    return parseAllowHosts(text);
-  } catch (error) {
-    throw new ConfigError(`Invalid setting ${setting}: ${(error as Error).message}`);
-  }
-}
-
-function readTrustProxy(text: string): TrustProxySetting {
-  try {
-    return parseTrustProxy(text);
-  } catch (error) {
-    throw new ConfigError(`Invalid setting TRUST_PROXY (--trust-proxy): ${(error as Error).message}`);
-  }
 }
 
 /** CHROMIUM_ARGS: a JSON array of flags (values may hold spaces), or flags separated by white space. */
