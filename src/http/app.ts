@@ -59,9 +59,11 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy);
 
   app.use(healthRouter(deps.manager, deps.info));
-  app.use('/api-docs', swaggerUi.serve, swaggerUi.setup(buildOpenApiDocument(deps.info.version)));
+  // generated once: it does not change while the server runs
+  const openApiDocument = buildOpenApiDocument(deps.info.version);
+  app.use('/api-docs', swaggerUi.serve, swaggerUi.setup(openApiDocument));
   app.get('/openapi.json', (_request, response) => {
-    response.json(buildOpenApiDocument(deps.info.version));
+    response.json(openApiDocument);
   });
 
   const limiter = createRateLimiter(deps.rateLimit, deps.apiKey);
