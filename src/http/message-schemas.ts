@@ -44,6 +44,9 @@ export const SendOptionsFields = {
     .max(256)
     .optional()
     .openapi({ description: 'Contacts mentioned (write @<number> in the text where each should show)' }),
+  markSeen: z.boolean().optional().openapi({
+    description: 'Mark the chat as read before sending (default false; POST …/chats/{chatId}/seen does it on its own)',
+  }),
 };
 
 export const SendTextSchema = z

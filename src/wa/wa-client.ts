@@ -97,6 +97,8 @@ export interface WaMediaInput {
 export interface WaSendOptions {
   quotedMessageId?: string;
   mentions?: string[];
+  /** Mark the chat as read before sending (the library's default; off here: it is page and WhatsApp work per send). */
+  markSeen?: boolean;
 }
 
 /** Thrown by a send whose quotedMessageId WhatsApp Web does not have (the library would send without the quote). */

@@ -10,7 +10,7 @@ const { Location, Poll } = wwebjs;
  * silently (the message goes out as no reply): it is refused instead.
  */
 export async function librarySendOptions(client: Client, options: WaSendOptions = {}): Promise<MessageSendOptions> {
-  const out: MessageSendOptions = {};
+  const out: MessageSendOptions = { sendSeen: options.markSeen === true };
   if (options.quotedMessageId !== undefined) {
     if (!(await client.getMessageById(options.quotedMessageId))) throw new QuotedMessageMissingError(options.quotedMessageId);
     out.quotedMessageId = options.quotedMessageId;

@@ -94,6 +94,19 @@ describe('reactions, edits, deletes, read receipts and typing (real server, Chro
     }
   });
 
+  test('a send marks the chat read only when asked to (markSeen)', async () => {
+    const chatId = '15557770502@c.us';
+    const seenOf = async () => (await actions()).filter((action) => action.kind === 'seen' && action.target === chatId);
+    const plain = await server.api('POST', '/api/v1/sessions/acts/send-text', { chatId, content: 'no receipt' });
+    assert.equal(plain.status, 201, JSON.stringify(plain.body));
+    // the library marks the chat seen inside the send, before it answers: nothing can arrive later
+    assert.deepEqual(await seenOf(), []);
+    const marked = await server.api('POST', '/api/v1/sessions/acts/send-text', { chatId, content: 'with receipt', markSeen: true });
+    assert.equal(marked.status, 201, JSON.stringify(marked.body));
+    assert.equal((await seenOf()).length, 1);
+    assert.equal((await server.api('POST', '/api/v1/sessions/acts/send-text', { chatId, content: 'x', markSeen: 'yes' })).status, 400);
+  });
+
   test('read receipts and typing reach the phone', async () => {
     assert.equal((await server.api('POST', `/api/v1/sessions/acts/chats/${CONTACT}/seen`)).status, 200);
     const typing = await server.api('POST', `/api/v1/sessions/acts/chats/${CONTACT}/presence`, { state: 'typing' });

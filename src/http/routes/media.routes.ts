@@ -47,6 +47,7 @@ export function mediaRouter(deps: MediaRouteDeps): Router {
         asDocument: kind === 'document',
         quotedMessageId: input.quotedMessageId,
         mentions: input.mentions,
+        markSeen: input.markSeen,
       };
       const message = await deps.messaging.sendMedia(sessionId, input.chatId, media, options);
       response.status(201).json({ id: message.id, message: withMediaUrl(sessionId, message) });

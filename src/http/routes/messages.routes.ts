@@ -21,8 +21,8 @@ export function messagesRouter(manager: SessionManager, messaging: SessionMessag
 
   router.post('/sessions/:id/send-location', async (request, response) => {
     const sessionId = sessionIdOf(request.params);
-    const { chatId, quotedMessageId, mentions, ...location } = parseInput(SendLocationSchema, request.body, 'request body');
-    const message = await messaging.sendLocation(sessionId, chatId, location, { quotedMessageId, mentions });
+    const { chatId, quotedMessageId, mentions, markSeen, ...location } = parseInput(SendLocationSchema, request.body, 'request body');
+    const message = await messaging.sendLocation(sessionId, chatId, location, { quotedMessageId, mentions, markSeen });
     response.status(201).json({ id: message.id, message });
   });
 
