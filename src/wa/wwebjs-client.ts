@@ -52,6 +52,10 @@ export interface WwebjsFactorySettings {
   connectionArgs: (options: WaClientOptions) => Promise<string[]>;
 }
 
+function needsNetworkEvents(options: WaClientOptions, settings: WwebjsFactorySettings): boolean {
+  return options.proxy?.username !== undefined || settings.webVersionCache !== 'none';
+}
+
 /** The only place that knows whatsapp-web.js and puppeteer. */
 export function createWwebjsClientFactory(settings: WwebjsFactorySettings): WaClientFactory {
   return async (options) => new WwebjsClient(options, [...BASE_CHROMIUM_ARGS, ...(await settings.connectionArgs(options))], settings);
@@ -88,6 +92,12 @@ class WwebjsClient implements WaClient {
         handleSIGINT: false,
         handleSIGTERM: false,
         handleSIGHUP: false,
+        // DevTools over the browser's stdio pipe: no debugging port on localhost that any local user could
+        // drive the WhatsApp account through, and no WebSocket framing on every protocol message
+        pipe: true,
+        // Network events (a CDP message per request, response and WebSocket frame, each relayed by the browser
+        // process) are only used by proxy authentication and the cached web version's request interception
+        networkEnabled: needsNetworkEvents(options, settings),
       },
     });
     this.client.on('qr', (qr: string) => this.emit('qr', qr));
