@@ -56,6 +56,8 @@ const MEDIA_BODY_OVERHEAD = 256 * 1024;
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // answers are live state, never revalidated by clients: hashing every body for an ETag was wasted work
+  app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
 
   app.use(healthRouter(deps.manager, deps.info));

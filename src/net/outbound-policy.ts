@@ -286,16 +286,7 @@ export function createGuardedLookup(policy: OutboundPolicy, options: GuardOption
  * Takes a URL (string or URL), not a Request.
  */
 export function createGuardedFetch(policy: OutboundPolicy, options: GuardOptions = {}): typeof fetch {
-  const lookup = createGuardedLookup(policy, options);
-  const connect = buildConnector({ lookup });
-  const dispatcher = new Agent({
-    connect: (connectOptions, callback) => {
-      const literal = stripBrackets(connectOptions.hostname);
-      const range = isIP(stripZone(literal)) ? policy.refusalOf(literal) : undefined;
-      if (range !== undefined) callback(new RefusedAddressError(literal, literal, range, policy.allowSetting), null);
-      else connect(connectOptions, callback);
-    },
-  });
+  const dispatcher = createGuardedAgent(policy, options);
   return (input, init) => {
     if (typeof input !== 'string' && !(input instanceof URL)) {
       return Promise.reject(new TypeError('The guarded fetch takes a URL (string or URL), not a Request'));
@@ -304,6 +295,23 @@ export function createGuardedFetch(policy: OutboundPolicy, options: GuardOptions
     const undiciInit = { ...(init as UndiciRequestInit | undefined), dispatcher };
     return undiciFetch(input, undiciInit) as unknown as Promise<Response>;
   };
+}
+
+/**
+ * An undici connection pool whose every connection goes through the policy: IP literals are checked before
+ * connecting, host names by the guarded lookup. For undici's request() and fetch(); refusals fail the request
+ * with a RefusedAddressError (possibly as a cause).
+ */
+export function createGuardedAgent(policy: OutboundPolicy, options: GuardOptions = {}): Agent {
+  const connect = buildConnector({ lookup: createGuardedLookup(policy, options) });
+  return new Agent({
+    connect: (connectOptions, callback) => {
+      const literal = stripBrackets(connectOptions.hostname);
+      const range = isIP(stripZone(literal)) ? policy.refusalOf(literal) : undefined;
+      if (range !== undefined) callback(new RefusedAddressError(literal, literal, range, policy.allowSetting), null);
+      else connect(connectOptions, callback);
+    },
+  });
 }
 
 /** The RefusedAddressError behind `error` (itself, or a cause of it, as fetch wraps it), if any. */

@@ -31,11 +31,16 @@ function redactSecrets(known: readonly string[]): winston.Logform.Format {
 }
 
 export function createLogger(level: LogLevel = 'info', secrets: readonly string[] = []): Logger {
-  return winston.createLogger({
+  const logger = winston.createLogger({
     level,
     format: winston.format.combine(redactSecrets(secrets), winston.format.timestamp(), winston.format.json()),
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
   });
+  // winston builds and pipes every entry before its transport drops one below the level: a debug line per
+  // message sent cost as much as the event log's write. Child loggers inherit the no-ops.
+  const skip = (() => logger) as winston.LeveledLogMethod;
+  for (const name of LOG_LEVELS) if (!logger.isLevelEnabled(name)) logger[name] = skip;
+  return logger;
 }
 
 /** A logger that writes nothing: for unit tests and library code that was given none. */

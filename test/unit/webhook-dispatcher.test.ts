@@ -13,7 +13,8 @@ import {
 } from '../../src/events/webhooks/webhook-signature.js';
 import type { RetryPolicy, WebhookKey, WebhookTarget } from '../../src/events/webhooks/webhook-types.js';
 import { createWebhookPolicy } from '../../src/events/webhooks/webhook-url.js';
-import { createGuardedFetch, parseAllowHosts, type ResolveAll } from '../../src/net/outbound-policy.js';
+import { parseAllowHosts, type ResolveAll } from '../../src/net/outbound-policy.js';
+import { createGuardedPost, type PostWebhook } from '../../src/events/webhooks/webhook-post.js';
 import { InMemoryDeliveryQueue } from '../fakes/in-memory-delivery-queue.js';
 
 /** Tiny delays; a generous per-attempt timeout so a loaded machine does not turn slow answers into retries. */
@@ -131,7 +132,7 @@ describe('WebhookDispatcher', () => {
   before(async () => {
     const warmup = await startReceiver();
     try {
-      await (await createGuardedFetch(LOOPBACK_ALLOWED)(warmup.url, { method: 'POST', body: '{}' })).text();
+      await (await createGuardedPost(LOOPBACK_ALLOWED)({ url: warmup.url, headers: {}, body: '{}', signal: new AbortController().signal })).discard();
     } finally {
       await warmup.close(); // an open server would keep the process alive after a failed hook
     }
@@ -398,7 +399,7 @@ describe('WebhookDispatcher', () => {
 
   it('refuses (without retrying) a host that resolves to a link-local address, unless allowed', async () => {
     const { resolve, calls } = resolverOf({ 'metadata.example': ['169.254.169.254'] });
-    const refused = setup({ m: { url: 'http://metadata.example/latest' } }, { fetchImpl: createGuardedFetch(BY_DEFAULT, { resolve }) });
+    const refused = setup({ m: { url: 'http://metadata.example/latest' } }, { post: createGuardedPost(BY_DEFAULT, { resolve }) });
     const row = refused.queue.add('m');
     refused.dispatcher.notify(['m']);
     await waitFor(() => delivered(refused.queue, 'm'), 'settled');
@@ -409,12 +410,12 @@ describe('WebhookDispatcher', () => {
 
     // a link-local literal is refused as written, before any fetch; --webhook-allow-link-local lets it through
     let fetches = 0;
-    const fetchImpl: typeof fetch = async () => {
+    const post: PostWebhook = async () => {
       fetches++;
-      return new Response('ok', { status: 200 });
+      return { statusCode: 200, header: () => null, snippet: async () => '', discard: async () => {} };
     };
     const literal = { m: { url: 'http://169.254.169.254/latest' } };
-    const asWritten = setup(literal, { fetchImpl, outboundPolicy: BY_DEFAULT });
+    const asWritten = setup(literal, { post, outboundPolicy: BY_DEFAULT });
     const refusedRow = asWritten.queue.add('m');
     asWritten.dispatcher.notify(['m']);
     await waitFor(() => delivered(asWritten.queue, 'm'), 'settled');
@@ -422,7 +423,7 @@ describe('WebhookDispatcher', () => {
     assert.match(asWritten.queue.get(refusedRow.deliveryId).lastError!, /link-local/);
     assert.equal(fetches, 0);
 
-    const allowed = setup(literal, { fetchImpl, outboundPolicy: createWebhookPolicy({ allowHosts: [], allowLinkLocal: true }) });
+    const allowed = setup(literal, { post, outboundPolicy: createWebhookPolicy({ allowHosts: [], allowLinkLocal: true }) });
     const ok = allowed.queue.add('m');
     allowed.dispatcher.notify(['m']);
     await waitFor(() => delivered(allowed.queue, 'm'), 'delivered when allowed');
@@ -437,7 +438,7 @@ describe('WebhookDispatcher', () => {
       p: { url: `http://hooks.internal:${receiver.port}/hook` },
       l: { url: `http://loop.internal:${receiver.port}/hook` },
     };
-    const refused = setup(targets, { outboundPolicy: BY_DEFAULT, fetchImpl: createGuardedFetch(BY_DEFAULT, { resolve }) });
+    const refused = setup(targets, { outboundPolicy: BY_DEFAULT, post: createGuardedPost(BY_DEFAULT, { resolve }) });
     const rows = [refused.queue.add('p'), refused.queue.add('l')];
     refused.dispatcher.notify();
     await waitFor(() => delivered(refused.queue, 'p') && delivered(refused.queue, 'l'), 'settled');
@@ -454,7 +455,7 @@ describe('WebhookDispatcher', () => {
     assert.deepEqual([receiver.connections(), receiver.requests.length], [0, 0]);
 
     const policy = createWebhookPolicy({ allowHosts: parseAllowHosts('loop.internal') });
-    const allowed = setup({ l: targets.l }, { outboundPolicy: policy, fetchImpl: createGuardedFetch(policy, { resolve }) });
+    const allowed = setup({ l: targets.l }, { outboundPolicy: policy, post: createGuardedPost(policy, { resolve }) });
     const row = allowed.queue.add('l');
     allowed.dispatcher.notify(['l']);
     await waitFor(() => delivered(allowed.queue, 'l'), 'delivered when allowed');

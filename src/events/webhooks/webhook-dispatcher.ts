@@ -1,5 +1,5 @@
 import { describeError, InvalidInputError } from '../../shared/errors.js';
-import { createGuardedFetch, findRefusedAddressError, type OutboundPolicy } from '../../net/outbound-policy.js';
+import { findRefusedAddressError, type OutboundPolicy } from '../../net/outbound-policy.js';
 import type { Logger } from '../../shared/logger.js';
 import { classifyResponse, retryDelayForResponse, retryDelayMs } from './retry-schedule.js';
 import {
@@ -13,6 +13,7 @@ import {
   signDelivery,
 } from './webhook-signature.js';
 import { validateWebhookUrl } from './webhook-url.js';
+import { createGuardedPost, type PostWebhook, type WebhookResponse } from './webhook-post.js';
 import type { DeliveryQueue, PendingDelivery, RetryPolicy, WebhookKey, WebhookTarget } from './webhook-types.js';
 
 export interface WebhookDispatcherDeps {
@@ -20,13 +21,13 @@ export interface WebhookDispatcherDeps {
   /** The session's webhooks as configured now; read before every attempt (url and secret come from here). */
   targets: () => Map<WebhookKey, WebhookTarget>;
   policy: RetryPolicy;
-  /** Where deliveries may connect to: checked on the URL as written and, by the default fetch, on every connection. */
+  /** Where deliveries may connect to: checked on the URL as written and, by the default POST, on every connection. */
   outboundPolicy: OutboundPolicy;
   logger: Logger;
   /** Epoch ms; for nextAttemptAt, due checks and the signed timestamp. */
   now?: () => number;
-  /** createGuardedFetch(outboundPolicy) unless given (tests). */
-  fetchImpl?: typeof fetch;
+  /** createGuardedPost(outboundPolicy) unless given (tests). */
+  post?: PostWebhook;
   /** Jitter source (tests). */
   random?: () => number;
 }
@@ -41,13 +42,13 @@ const MIN_ERROR_BACKOFF_MS = 100;
 /** How much of a refusing receiver's answer goes into lastError. */
 const ERROR_SNIPPET_CHARS = 200;
 
-/** One guarded fetch (one connection pool) per policy, shared by the dispatchers of every session. */
-const guardedFetches = new WeakMap<OutboundPolicy, typeof fetch>();
-function guardedFetchFor(policy: OutboundPolicy): typeof fetch {
-  let guarded = guardedFetches.get(policy);
+/** One guarded POST (one connection pool) per policy, shared by the dispatchers of every session. */
+const guardedPosts = new WeakMap<OutboundPolicy, PostWebhook>();
+function guardedPostFor(policy: OutboundPolicy): PostWebhook {
+  let guarded = guardedPosts.get(policy);
   if (guarded === undefined) {
-    guarded = createGuardedFetch(policy);
-    guardedFetches.set(policy, guarded);
+    guarded = createGuardedPost(policy);
+    guardedPosts.set(policy, guarded);
   }
   return guarded;
 }
@@ -67,6 +68,8 @@ interface Worker {
   force: boolean;
   /** Ends the current sleep, when there is one. */
   interrupt: (() => void) | undefined;
+  /** The target URL last checked against the policy, and its normalised form (checked once, not per delivery). */
+  checkedUrl?: { asConfigured: string; normalised: string };
 }
 
 /**
@@ -81,7 +84,7 @@ export class WebhookDispatcher {
   private readonly closing = new AbortController();
   private closed = false;
   private readonly now: () => number;
-  private readonly fetchImpl: typeof fetch;
+  private readonly post: PostWebhook;
   private readonly random: () => number;
 
   constructor(
@@ -89,7 +92,7 @@ export class WebhookDispatcher {
     private readonly deps: WebhookDispatcherDeps,
   ) {
     this.now = deps.now ?? Date.now;
-    this.fetchImpl = deps.fetchImpl ?? guardedFetchFor(deps.outboundPolicy);
+    this.post = deps.post ?? guardedPostFor(deps.outboundPolicy);
     this.random = deps.random ?? Math.random;
     this.resume();
   }
@@ -183,7 +186,7 @@ export class WebhookDispatcher {
             continue;
           }
           worker.force = false;
-          await this.deliver(next, target);
+          await this.deliver(next, target, worker);
           unexpectedFailures = 0;
         } catch (error) {
           unexpectedFailures++;
@@ -208,9 +211,9 @@ export class WebhookDispatcher {
     if (this.workers.get(worker.key) === worker && !this.closed) this.workers.delete(worker.key);
   }
 
-  private async deliver(delivery: PendingDelivery, target: WebhookTarget): Promise<void> {
+  private async deliver(delivery: PendingDelivery, target: WebhookTarget, worker: Worker): Promise<void> {
     const attempts = delivery.attempts + 1;
-    const result = await this.attempt(delivery, target);
+    const result = await this.attempt(delivery, target, worker);
     const { queue, policy, logger } = this.deps;
     const meta = { ...this.meta(delivery), attempts };
     switch (result.kind) {
@@ -240,7 +243,7 @@ export class WebhookDispatcher {
   }
 
   /** One POST, bounded by the policy's timeout and aborted by close(); never throws. */
-  private async attempt(delivery: PendingDelivery, target: WebhookTarget): Promise<AttemptResult> {
+  private async attempt(delivery: PendingDelivery, target: WebhookTarget, worker: Worker): Promise<AttemptResult> {
     const { policy, outboundPolicy } = this.deps;
     const controller = new AbortController();
     const onClose = () => controller.abort();
@@ -252,7 +255,7 @@ export class WebhookDispatcher {
     }, policy.timeoutMs);
     try {
       // configured before the policy was narrowed, or not through the API (--webhook-host): checked again here
-      const url = validateWebhookUrl(target.url, outboundPolicy);
+      const url = this.checkedUrlOf(target, worker, outboundPolicy);
       const timestamp = String(Math.floor(this.now() / 1000));
       const headers: Record<string, string> = {
         [HEADER_CONTENT_TYPE]: 'application/json',
@@ -262,23 +265,17 @@ export class WebhookDispatcher {
         [HEADER_TIMESTAMP]: timestamp,
       };
       if (target.secret) headers[HEADER_SIGNATURE] = signDelivery(target.secret, timestamp, delivery.body);
-      const response = await this.fetchImpl(url, {
-        method: 'POST',
-        headers,
-        body: delivery.body,
-        redirect: 'manual',
-        signal: controller.signal,
-      });
-      const statusCode = response.status;
+      const response = await this.post({ url, headers, body: delivery.body, signal: controller.signal });
+      const statusCode = response.statusCode;
       const verdict = classifyResponse(statusCode);
       if (verdict === 'delivered') {
-        await discardBody(response);
+        await response.discard();
         return { kind: 'delivered', statusCode };
       }
       const snippet = await readSnippet(response);
       const error = `HTTP ${statusCode}${snippet ? `: ${snippet}` : ''}`;
-      if (verdict === 'retry') return { kind: 'retry', error, statusCode, retryAfter: response.headers.get('retry-after') };
-      const location = statusCode >= 300 && statusCode <= 399 ? response.headers.get('location') : null;
+      if (verdict === 'retry') return { kind: 'retry', error, statusCode, retryAfter: response.header('retry-after') };
+      const location = statusCode >= 300 && statusCode <= 399 ? response.header('location') : null;
       return { kind: 'give-up', error: location ? `${error} (redirects are not followed; location: ${location})` : error, statusCode };
     } catch (error) {
       if (this.closing.signal.aborted) return { kind: 'aborted' };
@@ -294,6 +291,13 @@ export class WebhookDispatcher {
     }
   }
 
+  private checkedUrlOf(target: WebhookTarget, worker: Worker, outboundPolicy: OutboundPolicy): string {
+    if (worker.checkedUrl?.asConfigured !== target.url) {
+      worker.checkedUrl = { asConfigured: target.url, normalised: validateWebhookUrl(target.url, outboundPolicy) };
+    }
+    return worker.checkedUrl.normalised;
+  }
+
   private meta(delivery: PendingDelivery): Record<string, unknown> {
     return { session: this.sessionId, webhookKey: delivery.webhookKey, deliveryId: delivery.deliveryId, event: delivery.event };
   }
@@ -307,37 +311,13 @@ export class WebhookDispatcher {
   }
 }
 
-async function discardBody(response: Response): Promise<void> {
-  try {
-    await response.body?.cancel();
-  } catch {
-    /* the answer is in; its body does not matter */
-  }
-}
-
 /** The start of a refusing receiver's answer, on one line, for lastError; '' when it cannot be read in time. */
-async function readSnippet(response: Response, maxBytes = 1024): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < maxBytes) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    /* timed out or reset mid-body: keep what arrived */
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-  const text = Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8').replace(/\s+/g, ' ').trim();
+async function readSnippet(response: WebhookResponse, maxBytes = 1024): Promise<string> {
+  const text = (await response.snippet(maxBytes)).replace(/\s+/g, ' ').trim();
   return text.length > ERROR_SNIPPET_CHARS ? `${text.slice(0, ERROR_SNIPPET_CHARS)}…` : text;
 }
 
-/** fetch() says only 'fetch failed'; the useful part (connect ECONNREFUSED 127.0.0.1:4000) is in its cause. */
+/** fetch() said only 'fetch failed' with the useful part in its cause; request() errors carry it themselves. */
 function describeFetchError(error: unknown): string {
   if (error instanceof Error && error.cause !== undefined) {
     const cause = error.cause;
