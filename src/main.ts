@@ -13,7 +13,7 @@ import { bootSessions } from './boot.js';
 import { FileSessionStore } from './storage/file-session-store.js';
 import { ProcfsProcessTable, isProcessAlive } from './browser/process-table.js';
 import { resolveBrowserExecutable } from './browser/chromium.js';
-import { createWwebjsClientFactory } from './wa/wwebjs-client.js';
+import { createWwebjsClientFactory } from './wa/wwebjs-factory.js';
 import { createApp } from './http/app.js';
 import { createMediaPolicy } from './net/media-fetch.js';
 import { EventPipeline } from './events/event-pipeline.js';

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Logger } from '../shared/logger.js';
 import type { SessionManager } from '../sessions/session-manager.js';
@@ -61,11 +61,16 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy);
 
   app.use(healthRouter(deps.manager, deps.info));
-  // generated once: it does not change while the server runs
-  const openApiDocument = buildOpenApiDocument(deps.info.version);
-  app.use('/api-docs', swaggerUi.serve, swaggerUi.setup(openApiDocument));
+  // generated once, when first asked for: it does not change while the server runs, and start-up need not wait for it
+  let openApiDocument: ReturnType<typeof buildOpenApiDocument> | undefined;
+  const documentOnce = () => (openApiDocument ??= buildOpenApiDocument(deps.info.version));
+  let docsPage: RequestHandler | undefined;
+  app.use('/api-docs', swaggerUi.serve, (request: Request, response: Response, next: NextFunction) => {
+    docsPage ??= swaggerUi.setup(documentOnce());
+    docsPage(request, response, next);
+  });
   app.get('/openapi.json', (_request, response) => {
-    response.json(openApiDocument);
+    response.json(documentOnce());
   });
 
   const limiter = createRateLimiter(deps.rateLimit, deps.apiKey);

@@ -1,4 +1,3 @@
-import { generate } from 'selfsigned';
 
 /** The host name every sandbox endpoint impersonates. */
 export const SANDBOX_HOST = 'web.whatsapp.com';
@@ -16,6 +15,8 @@ export interface SandboxCertificate {
 export async function createSandboxCertificate(): Promise<SandboxCertificate> {
   const notBeforeDate = new Date(Date.now() - 24 * 60 * 60 * 1000);
   const notAfterDate = new Date(Date.now() + 825 * 24 * 60 * 60 * 1000);
+  // loaded here, not at start-up: it and its crypto libraries take a quarter of a second to load
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: SANDBOX_HOST }], {
     keyType: 'ec',
     curve: 'P-256',

@@ -72,13 +72,19 @@ export class SandboxHub {
 
   private constructor(
     private readonly logger: Logger,
-    private readonly certificate: SandboxCertificate,
+    /** Made when the first sandbox session starts: a server without one never pays for it. */
+    private readonly certificate: () => Promise<SandboxCertificate>,
     private readonly pageHtml: string,
   ) {}
 
   static async create(options: { logger: Logger }): Promise<SandboxHub> {
-    const certificate = await createSandboxCertificate();
-    return new SandboxHub(options.logger.child({ component: 'sandbox' }), certificate, renderSandboxPage());
+    let certificate: Promise<SandboxCertificate> | undefined;
+    const certificateOnce = () =>
+      (certificate ??= createSandboxCertificate().catch((error: unknown) => {
+        certificate = undefined;
+        throw error;
+      }));
+    return new SandboxHub(options.logger.child({ component: 'sandbox' }), certificateOnce, renderSandboxPage());
   }
 
   /**

@@ -59,18 +59,19 @@ export class SandboxSession implements SandboxPageHandler {
   constructor(
     readonly id: string,
     private qrIntervalMs: number,
-    private readonly deps: { certificate: SandboxCertificate; logger: Logger; pageHtml: string },
+    private readonly deps: { certificate: () => Promise<SandboxCertificate>; logger: Logger; pageHtml: string },
   ) {}
 
   /** Starts the endpoint once; returns the Chromium flags that point web.whatsapp.com at it. */
   async start(): Promise<string[]> {
     if (this.closed) throw new ConflictError('SANDBOX_CLOSED', `Sandbox session '${this.id}' was removed`);
-    this.starting ??= SandboxEndpoint.start({ certificate: this.deps.certificate, handler: this, logger: this.deps.logger }).catch(
-      (error: unknown) => {
+    this.starting ??= this.deps
+      .certificate()
+      .then((certificate) => SandboxEndpoint.start({ certificate, handler: this, logger: this.deps.logger }))
+      .catch((error: unknown) => {
         this.starting = undefined;
         throw error;
-      },
-    );
+      });
     const endpoint = await this.starting;
     if (this.closed) {
       await endpoint.close();

@@ -9,7 +9,6 @@ import type {
   WaClient,
   WaClientEventName,
   WaClientEvents,
-  WaClientFactory,
   WaClientOptions,
   WaContact,
   WaLocation,
@@ -56,9 +55,9 @@ function needsNetworkEvents(options: WaClientOptions, settings: WwebjsFactorySet
   return options.proxy?.username !== undefined || settings.webVersionCache !== 'none';
 }
 
-/** The only place that knows whatsapp-web.js and puppeteer. */
-export function createWwebjsClientFactory(settings: WwebjsFactorySettings): WaClientFactory {
-  return async (options) => new WwebjsClient(options, [...BASE_CHROMIUM_ARGS, ...(await settings.connectionArgs(options))], settings);
+/** The only place that knows whatsapp-web.js and puppeteer (loaded through wwebjs-factory.ts). */
+export async function createWwebjsClient(options: WaClientOptions, settings: WwebjsFactorySettings): Promise<WaClient> {
+  return new WwebjsClient(options, [...BASE_CHROMIUM_ARGS, ...(await settings.connectionArgs(options))], settings);
 }
 
 class WwebjsClient implements WaClient {

@@ -14,7 +14,7 @@ import { processesForProfile } from '../../src/browser/profile-processes.js';
 import { describeError } from '../../src/shared/errors.js';
 import { createSilentLogger } from '../../src/shared/logger.js';
 import { SandboxHub } from '../../src/sandbox/sandbox-hub.js';
-import { createWwebjsClientFactory } from '../../src/wa/wwebjs-client.js';
+import { createWwebjsClientFactory } from '../../src/wa/wwebjs-factory.js';
 import type { WaClientFactory } from '../../src/wa/wa-client.js';
 
 process.on('unhandledRejection', (reason) => {
