@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   const clientFactory = createWwebjsClientFactory({
     executablePath: resolveBrowserExecutable({ chromeBin: config.chromeBin, useChrome: config.useChrome }),
     webVersionCache: config.webVersionCache,
+    leanChromium: config.leanChromium,
     logger,
     connectionArgs: async (options) =>
       options.sandbox ? (await sandbox.endpointFor(options.sessionId, { qrIntervalMs: options.qrIntervalMs })).chromiumArgs : [],

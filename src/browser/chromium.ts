@@ -18,6 +18,20 @@ export const BASE_CHROMIUM_ARGS: readonly string[] = [
   '--disable-extensions',
 ];
 
+/**
+ * Chromium's process model trimmed for one headless tab per browser (the default; --lean-chromium=false drops it).
+ * Measured on the sandbox: 9 processes and 152 MiB of anonymous PSS per session before, 5 and about 90 after.
+ */
+export const LEAN_CHROMIUM_ARGS: readonly string[] = [
+  // headless with --disable-gpu composites in software: a thread of the browser rather than a process
+  '--in-process-gpu',
+  // the network service as a thread of the browser process, not a utility process
+  '--enable-features=NetworkServiceInProcess2',
+  // no renderer kept warm for a next tab that never comes, and no renderer for the omnibox popup of a window
+  // nobody sees (headless Chromium still builds one)
+  '--disable-features=SpareRendererForSitePerProcess,WebUIOmniboxPopup,WebUIOmniboxAimPopup',
+];
+
 export interface ChromiumChoice {
   chromeBin?: string;
   useChrome: boolean;

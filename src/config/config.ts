@@ -44,6 +44,7 @@ const SETTINGS = {
   sandbox: { flag: 'sandbox', env: 'SANDBOX', schema: booleanFromText, fallback: 'false' },
   chromeBin: { flag: 'chrome-bin', env: 'CHROME_BIN', schema: z.string().min(1), fallback: undefined },
   chromiumArgs: { flag: 'chromium-args', env: 'CHROMIUM_ARGS', schema: z.string(), fallback: '' },
+  leanChromium: { flag: 'lean-chromium', env: 'LEAN_CHROMIUM', schema: booleanFromText, fallback: 'true' },
   allowChromiumFlags: { flag: 'allow-chromium-flags', env: 'ALLOW_CHROMIUM_FLAGS', schema: parsedBy(parseAllowedFlagNames), fallback: '' },
   apiKey: {
     flag: 'api-key',
@@ -119,6 +120,8 @@ export interface AppConfig {
   readonly sandbox: boolean;
   readonly chromeBin?: string;
   readonly chromiumArgs: readonly string[];
+  /** --lean-chromium: the trimmed process model (LEAN_CHROMIUM_ARGS) for every browser. */
+  readonly leanChromium: boolean;
   /** Chromium switch names the operator allowed beyond the harmless ones. */
   readonly allowChromiumFlags: ReadonlySet<string>;
   readonly apiKey?: string;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import wwebjs from 'whatsapp-web.js';
 import type { Contact, GroupNotification, Message, Reaction } from 'whatsapp-web.js';
-import { BASE_CHROMIUM_ARGS } from '../browser/chromium.js';
+import { BASE_CHROMIUM_ARGS, LEAN_CHROMIUM_ARGS } from '../browser/chromium.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type {
@@ -46,6 +46,8 @@ class LaunchReportingLocalAuth extends LocalAuth {
 export interface WwebjsFactorySettings {
   executablePath: string;
   webVersionCache: 'none' | 'local';
+  /** Adds LEAN_CHROMIUM_ARGS (--lean-chromium). */
+  leanChromium: boolean;
   logger: Logger;
   /** Extra flags a session needs for where it connects to (the sandbox points web.whatsapp.com at itself). */
   connectionArgs: (options: WaClientOptions) => Promise<string[]>;
@@ -57,7 +59,8 @@ function needsNetworkEvents(options: WaClientOptions, settings: WwebjsFactorySet
 
 /** The only place that knows whatsapp-web.js and puppeteer (loaded through wwebjs-factory.ts). */
 export async function createWwebjsClient(options: WaClientOptions, settings: WwebjsFactorySettings): Promise<WaClient> {
-  return new WwebjsClient(options, [...BASE_CHROMIUM_ARGS, ...(await settings.connectionArgs(options))], settings);
+  const processModel = settings.leanChromium ? LEAN_CHROMIUM_ARGS : [];
+  return new WwebjsClient(options, [...BASE_CHROMIUM_ARGS, ...processModel, ...(await settings.connectionArgs(options))], settings);
 }
 
 class WwebjsClient implements WaClient {

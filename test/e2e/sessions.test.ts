@@ -91,6 +91,15 @@ describe('sessions end to end: real server, real Chromium, whatsapp-web.js 1.34.
     }
   });
 
+  test('each WORKING session runs on at most 5 Chromium processes (the lean process model)', async () => {
+    for (const sessionId of IDS) {
+      const processes = await browsersOf(server.profileDir(sessionId));
+      const types = processes.map((info) => /--type=(\S+)/.exec(info.args.join(' '))?.[1] ?? 'browser');
+      assert.ok(processes.length >= 1 && processes.length <= 5, `${sessionId}: ${types.join(', ')}`);
+      assert.equal(types.filter((type) => type === 'browser').length, 1, `${sessionId}: ${types.join(', ')}`);
+    }
+  });
+
   test('an incoming message is visible through the API', async () => {
     const incoming = await server.api('POST', '/api/v1/sessions/alpha/sandbox/incoming', { from: '15557770000', body: 'is anyone there?' });
     assert.equal(incoming.status, 201, JSON.stringify(incoming.body));

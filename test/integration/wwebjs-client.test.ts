@@ -33,6 +33,7 @@ before(async () => {
   factory = createWwebjsClientFactory({
     executablePath: DEBIAN_CHROMIUM,
     webVersionCache: 'none',
+    leanChromium: true,
     logger,
     connectionArgs: async (options) => (await hub.endpointFor(options.sessionId, { qrIntervalMs: options.qrIntervalMs })).chromiumArgs,
   });
