@@ -92,7 +92,8 @@ export async function prepareBaseline(ref: string, currentRoot: string): Promise
     await unlink(path.join(dir, 'node_modules')).catch(() => {});
     await git(currentRoot, 'worktree', 'remove', '--force', dir).catch(() => {});
     await rm(parent, { recursive: true, force: true });
-    await git(currentRoot, 'worktree', 'prune');
+    // only when git still lists ours (an add that failed halfway): prune touches no worktree whose folder exists
+    if ((await git(currentRoot, 'worktree', 'list', '--porcelain')).split('\n').includes(`worktree ${dir}`)) await git(currentRoot, 'worktree', 'prune');
   });
   try {
     console.error(`bench: building baseline ${ref} (${commit.slice(0, 7)}) in ${dir}`);
