@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcfsProcessTable, isProcessAlive, type ProcessInfo } from '../../src/browser/process-table.js';
-import { processesForProfile } from '../../src/browser/profile-processes.js';
+import { chromiumArgs, processesForProfile, userDataDirOf } from '../../src/browser/profile-processes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const processes = new ProcfsProcessTable();
@@ -26,23 +26,30 @@ export class ServerProcess {
     readonly sessionsDir: string,
     readonly baseUrl: Promise<string>,
     readonly apiKey: string | undefined,
+    /** The checkout the server runs from (its dist/main.js, and its working directory). */
+    readonly root: string,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve((this.exitCode = code))));
   }
 
-  static async start(options: { sessionsDir?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<ServerProcess> {
+  /**
+   * root: another checkout to run (its built dist/main.js, with its folder as working directory), e.g. an older
+   * commit to compare against; this checkout by default.
+   */
+  static async start(options: { sessionsDir?: string; env?: Record<string, string>; args?: string[]; root?: string } = {}): Promise<ServerProcess> {
     const sessionsDir = options.sessionsDir ?? (await mkdtemp(path.join(os.tmpdir(), 'wamux-e2e-')));
+    const root = path.resolve(options.root ?? ROOT);
     const child = spawn(
       process.execPath,
-      ['dist/main.js', '--port', '0', '--host', '127.0.0.1', '--sessions-dir', sessionsDir, '--sandbox', ...(options.args ?? [])],
-      { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      [path.join(root, 'dist/main.js'), '--port', '0', '--host', '127.0.0.1', '--sessions-dir', sessionsDir, '--sandbox', ...(options.args ?? [])],
+      { cwd: root, env: { ...process.env, LOG_LEVEL: 'info', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let announce: (url: string) => void = () => {};
     const baseUrl = new Promise<string>((resolve, reject) => {
       announce = resolve;
       child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening`)));
     });
-    const server = new ServerProcess(child, sessionsDir, baseUrl, options.env?.API_KEY);
+    const server = new ServerProcess(child, sessionsDir, baseUrl, options.env?.API_KEY, root);
     const onData = (chunk: Buffer) => {
       server.output += chunk.toString();
       const match = /"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(server.output);
@@ -123,6 +130,32 @@ export class ServerProcess {
 /** Live Chromium processes whose command line names this profile. */
 export function browsersOf(profileDir: string): Promise<ProcessInfo[]> {
   return processesForProfile(processes, profileDir);
+}
+
+/**
+ * A session's Chromium processes: those whose profile lies in the session's folder (whatever the layout inside it,
+ * so it holds for any build's server), and every live descendant of those (helpers that name no profile).
+ */
+export async function sessionProcesses(server: ServerProcess, sessionId: string): Promise<ProcessInfo[]> {
+  const folder = path.join(path.resolve(server.sessionsDir), sessionId) + path.sep;
+  const all = (await processes.list()).filter((info) => info.state !== 'Z');
+  const found = new Map<number, ProcessInfo>();
+  for (const info of all) {
+    const args = chromiumArgs(info.args);
+    const profile = userDataDirOf(args);
+    const chromium = /chrom(e|ium)/i.test(path.basename(args[0] ?? ''));
+    if (chromium && profile !== undefined && (profile + path.sep).startsWith(folder)) found.set(info.pid, info);
+  }
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const info of all) {
+      if (!found.has(info.pid) && found.has(info.ppid)) {
+        found.set(info.pid, info);
+        grown = true;
+      }
+    }
+  }
+  return [...found.values()];
 }
 
 /** Every live process whose command line mentions the folder (a test's sessions folder). */

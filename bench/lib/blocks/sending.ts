@@ -1,0 +1,46 @@
+import { performance } from 'node:perf_hooks';
+import { linkSession, pollUntil, type ServerProcess } from '../../../test/e2e/harness.js';
+import type { Block } from '../block.js';
+import { ratioTarget } from '../figures.js';
+import { since } from '../stats.js';
+
+interface Outbox {
+  messages: unknown[];
+}
+
+/** Messages per second through POST send-text from `clients` clients at once; every message checked on the phone. */
+async function sendRate(server: ServerProcess, sessionId: string, clients: number, sends: number): Promise<number> {
+  const outbox = async () => (await server.api<Outbox>('GET', `/api/v1/sessions/${sessionId}/sandbox/outbox`)).body.messages.length;
+  const before = await outbox();
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = next++; i < sends; i = next++) {
+        const sent = await server.api('POST', `/api/v1/sessions/${sessionId}/send-text`, { chatId: '15557770000', content: `bench ${clients} ${i}` });
+        if (sent.status !== 201) throw new Error(`send ${i}: ${sent.status} ${JSON.stringify(sent.body)}`);
+      }
+    }),
+  );
+  const seconds = since(start) / 1000;
+  await pollUntil(async () => (await outbox()) >= before + sends, { what: `all ${sends} messages on the phone` });
+  return sends / seconds;
+}
+
+/** send-text throughput with the durable event log and one webhook (to a loopback receiver) on. */
+export const sendingBlock: Block = {
+  name: 'send-text throughput',
+  schedule: 'every-run',
+  figures: [
+    { id: 'send-1', name: 'send-text, sequential (log + webhook on)', unit: 'msg/s', target: ratioTarget('>=', 2) },
+    { id: 'send-4', name: 'send-text, 4 clients (log + webhook on)', unit: 'msg/s', target: ratioTarget('>=', 2) },
+  ],
+  async measure(context, record) {
+    const server = await context.sharedServer();
+    const sessionId = `sender-${context.run}`;
+    await linkSession(server, sessionId, `1555999${String(context.run).padStart(4, '0')}`, { webhooks: [{ url: context.receiver.url }] });
+    record('send-1', await sendRate(server, sessionId, 1, context.options.sends));
+    record('send-4', await sendRate(server, sessionId, 4, context.options.sends));
+    await server.api('DELETE', `/api/v1/sessions/${sessionId}`);
+  },
+};
