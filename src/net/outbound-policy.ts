@@ -1,7 +1,8 @@
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { promises as dns } from 'node:dns';
 import { domainToASCII } from 'node:url';
-import { Agent, buildConnector, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import type { Agent, RequestInit as UndiciRequestInit } from 'undici';
+import { undici } from './undici-module.js';
 import { InvalidInputError } from '../shared/errors.js';
 
 /**
@@ -286,14 +287,15 @@ export function createGuardedLookup(policy: OutboundPolicy, options: GuardOption
  * Takes a URL (string or URL), not a Request.
  */
 export function createGuardedFetch(policy: OutboundPolicy, options: GuardOptions = {}): typeof fetch {
-  const dispatcher = createGuardedAgent(policy, options);
+  let dispatcher: Agent | undefined;
   return (input, init) => {
+    dispatcher ??= createGuardedAgent(policy, options);
     if (typeof input !== 'string' && !(input instanceof URL)) {
       return Promise.reject(new TypeError('The guarded fetch takes a URL (string or URL), not a Request'));
     }
     // undici's fetch and the global one share the WHATWG shapes but not their type declarations
     const undiciInit = { ...(init as UndiciRequestInit | undefined), dispatcher };
-    return undiciFetch(input, undiciInit) as unknown as Promise<Response>;
+    return undici().fetch(input, undiciInit) as unknown as Promise<Response>;
   };
 }
 
@@ -303,6 +305,7 @@ export function createGuardedFetch(policy: OutboundPolicy, options: GuardOptions
  * with a RefusedAddressError (possibly as a cause).
  */
 export function createGuardedAgent(policy: OutboundPolicy, options: GuardOptions = {}): Agent {
+  const { Agent, buildConnector } = undici();
   const connect = buildConnector({ lookup: createGuardedLookup(policy, options) });
   return new Agent({
     connect: (connectOptions, callback) => {

@@ -1,5 +1,6 @@
-import { request } from 'undici';
+import type { Agent } from 'undici';
 import { createGuardedAgent, type GuardOptions, type OutboundPolicy } from '../../net/outbound-policy.js';
+import { undici } from '../../net/undici-module.js';
 
 /** One webhook delivery attempt as sent: never redirected, bounded by the signal. */
 export interface WebhookRequest {
@@ -27,9 +28,10 @@ export type PostWebhook = (request: WebhookRequest) => Promise<WebhookResponse>;
  * session sends one or more deliveries per message.
  */
 export function createGuardedPost(policy: OutboundPolicy, options: GuardOptions = {}): PostWebhook {
-  const dispatcher = createGuardedAgent(policy, options);
+  let dispatcher: Agent | undefined;
   return async ({ url, headers, body, signal }) => {
-    const response = await request(url, { method: 'POST', headers, body, signal, dispatcher });
+    dispatcher ??= createGuardedAgent(policy, options);
+    const response = await undici().request(url, { method: 'POST', headers, body, signal, dispatcher });
     return {
       statusCode: response.statusCode,
       header: (name) => {

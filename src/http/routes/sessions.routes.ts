@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import QRCode from 'qrcode';
 import { ConflictError } from '../../shared/errors.js';
 import type { SessionManager } from '../../sessions/session-manager.js';
 import type { Session } from '../../sessions/session.js';
@@ -51,12 +50,12 @@ export function sessionsRouter(manager: SessionManager, webhookPolicy: OutboundP
 
   router.get('/sessions/:id/qr', async (request, response) => {
     const qr = currentQr(manager.get(sessionIdOf(request.params)));
-    response.json({ qr, image: await QRCode.toDataURL(qr) });
+    response.json({ qr, image: await (await qrCodes()).toDataURL(qr) });
   });
 
   router.get('/sessions/:id/qr/image', async (request, response) => {
     const qr = currentQr(manager.get(sessionIdOf(request.params)));
-    response.type('png').send(await QRCode.toBuffer(qr, { type: 'png', margin: 2, width: 320 }));
+    response.type('png').send(await (await qrCodes()).toBuffer(qr, { type: 'png', margin: 2, width: 320 }));
   });
 
   router.post('/sessions/:id/start', (request, response) => {
@@ -99,4 +98,9 @@ function currentQr(session: Session): string {
     });
   }
   return session.qr;
+}
+
+/** The QR image library, loaded when a QR image is first asked for rather than at start-up. */
+async function qrCodes(): Promise<typeof import('qrcode')> {
+  return (await import('qrcode')).default;
 }
