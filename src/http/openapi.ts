@@ -29,6 +29,8 @@ export interface Operation {
   body?: ZodType;
   query?: z.ZodObject;
   ok: { status: number; schema?: ZodType; description: string; contentType?: string };
+  /** A second success answer with the same body (e.g. 202 for something accepted but not yet done). */
+  alsoOk?: { status: number; description: string };
   errors: number[];
 }
 
@@ -150,7 +152,9 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'put', path: idPath('/sandbox/contacts'), summary: "Sandbox: replace the phone's address book (synced to the session; number lookups answer from it)", tag: 'sandbox', body: SandboxContactsSchema,
     ok: { status: 200, schema: z.object({ id: z.string(), contacts: SandboxContactsSchema }), description: 'The address book' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/sandbox/incoming'), summary: 'Sandbox: a contact writes to the session (a text, or media as base64)', tag: 'sandbox', body: SandboxIncomingSchema,
-    ok: { status: 201, schema: z.object({ id: z.string() }), description: 'Delivered to the page' }, errors: [400, 401, 404, 409] },
+    ok: { status: 201, schema: z.object({ id: z.string(), queued: z.boolean() }), description: 'Delivered to the page ("queued": false)' },
+    alsoOk: { status: 202, description: 'The linked device is not connected (its browser is closed, e.g. HIBERNATED): the phone holds the message ("queued": true) and delivers it, in order, when the device connects again' },
+    errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/sandbox/expire-media'), summary: "Sandbox: WhatsApp's media server forgets the session's media (downloads answer 410)", tag: 'sandbox',
     ok: { status: 200, schema: z.object({ id: z.string(), expired: z.boolean() }), description: 'Expired' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/sandbox/outbox'), summary: 'Sandbox: everything the session sent', tag: 'sandbox',
@@ -209,6 +213,9 @@ export function buildOpenApiDocument(version: string) {
           : { [operation.ok.contentType ?? 'application/octet-stream']: { schema: { type: 'string', format: 'binary' } } },
       },
     };
+    if (operation.alsoOk) {
+      responses[operation.alsoOk.status] = { ...responses[operation.ok.status]!, description: operation.alsoOk.description };
+    }
     const errors = operation.tag === 'server' ? operation.errors : [...new Set([...operation.errors, 429])];
     for (const status of errors) responses[status] = { description: ERROR_TEXT[status] ?? 'Error', content: json(ErrorSchema) };
     registry.registerPath({
