@@ -46,7 +46,12 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'The session is not in a state that allows this (the error says which; SESSION_UNUSABLE when its files cannot be read)',
   429: 'Too many sessions or requests (RATE_LIMITED: per API key, or per client address without one)',
   502: 'The media URL could not be fetched, or WhatsApp Web did not answer as expected',
+  503: 'The session was HIBERNATED and could not wake for this request: WAKE_FAILED (its login is gone, or its start failed; details.status says what it is now) or WAKE_TIMEOUT',
 };
+
+/** Routes that use the session's page, so that a HIBERNATED session wakes for them (all but the log's history). */
+const wakesTheSession = (operation: Operation) =>
+  (operation.tag === 'messages' || operation.tag === 'groups') && operation.path !== idPath('/messages');
 
 /** Every route the server answers, documented; a unit test checks this table against the router. */
 export const OPERATIONS: readonly Operation[] = [
@@ -64,14 +69,16 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, schema: QrSchema, description: 'QR code' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/qr/image'), summary: 'The QR code as a PNG image', tag: 'sessions',
     ok: { status: 200, description: 'PNG', contentType: 'image/png' }, errors: [400, 401, 404, 409] },
-  { method: 'post', path: idPath('/start'), summary: 'Start a stopped or failed session', tag: 'sessions',
+  { method: 'post', path: idPath('/start'), summary: 'Start a stopped or failed session (or wake a HIBERNATED one without waiting)', tag: 'sessions',
     ok: { status: 202, schema: SessionSchema, description: 'Starting' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/restart'), summary: 'Stop and start again', tag: 'sessions',
     ok: { status: 202, schema: SessionSchema, description: 'Starting' }, errors: [400, 401, 404, 409] },
-  { method: 'post', path: idPath('/stop'), summary: 'Stop; the login is kept', tag: 'sessions',
+  { method: 'post', path: idPath('/stop'), summary: 'Stop (also a HIBERNATED session); the login is kept', tag: 'sessions',
     ok: { status: 200, schema: SessionSchema, description: 'Stopped' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/logout'), summary: 'Unlink the device and delete the login; the config is kept', tag: 'sessions',
     ok: { status: 200, schema: SessionSchema, description: 'Logged out' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/wake'), summary: 'Wake a HIBERNATED session: answers once it is WORKING (at once when it already is)', tag: 'sessions',
+    ok: { status: 200, schema: SessionSchema, description: 'WORKING' }, errors: [400, 401, 404, 409, 503] },
   { method: 'get', path: idPath('/logs'), summary: 'Recent log lines of the session', tag: 'sessions',
     query: z.object({ limit: z.number().int().min(1).max(200).optional() }),
     ok: { status: 200, schema: z.object({ id: z.string(), logs: z.array(LogLineSchema) }), description: 'Newest first' }, errors: [400, 401, 404] },
@@ -216,7 +223,7 @@ export function buildOpenApiDocument(version: string) {
     if (operation.alsoOk) {
       responses[operation.alsoOk.status] = { ...responses[operation.ok.status]!, description: operation.alsoOk.description };
     }
-    const errors = operation.tag === 'server' ? operation.errors : [...new Set([...operation.errors, 429])];
+    const errors = operation.tag === 'server' ? operation.errors : [...new Set([...operation.errors, 429, ...(wakesTheSession(operation) ? [503] : [])])];
     for (const status of errors) responses[status] = { description: ERROR_TEXT[status] ?? 'Error', content: json(ErrorSchema) };
     registry.registerPath({
       method: operation.method,
