@@ -36,17 +36,24 @@ export class SandboxInbox<M> {
   }
 
   /**
-   * Holds the message and delivers whatever waits if the device listens. With `wait`, the promise says what became
+   * Holds the message and delivers whatever waits if the device listens. Within `waitMs` the promise says what became
    * of this message: 'delivered', rejected when the device refused it, or 'queued' once it is known to wait for the
-   * device (which went away). Without, it answers 'queued' at once.
+   * device (which went away, or did not take it in time). With 0, it answers 'queued' at once.
    */
-  post(message: M, wait: boolean): Promise<InboxOutcome> {
+  post(message: M, waitMs: number): Promise<InboxOutcome> {
     const item: Held<M> = { message, waiter: undefined };
-    const outcome = wait
-      ? new Promise<InboxOutcome>((resolve, reject) => {
-          item.waiter = { settle: resolve, fail: reject };
-        })
-      : Promise.resolve<InboxOutcome>('queued');
+    const outcome =
+      waitMs > 0
+        ? new Promise<InboxOutcome>((resolve, reject) => {
+            const timer = setTimeout(() => this.settle(item, 'queued'), waitMs);
+            timer.unref();
+            const done = () => clearTimeout(timer);
+            item.waiter = {
+              settle: (result) => (done(), resolve(result)),
+              fail: (error) => (done(), reject(error)),
+            };
+          })
+        : Promise.resolve<InboxOutcome>('queued');
     this.held.push(item);
     void this.drain();
     return outcome;

@@ -175,16 +175,8 @@ export class SandboxSession implements SandboxPageHandler {
    * Hands a contact's message to the inbox. With a linked page connected, waits until that page took it (it may be
    * about to listen: whatsapp-web.js is still starting); with none, answers 'queued' at once.
    */
-  private async post(message: PhoneMessage): Promise<InboxOutcome> {
-    const pageConnected = this.latestPage('linked') !== undefined;
-    const outcome = this.inbox.post(message, pageConnected);
-    if (!pageConnected) return outcome;
-    let timer: NodeJS.Timeout | undefined;
-    const stillWaiting = new Promise<InboxOutcome>((resolve) => {
-      timer = setTimeout(() => resolve('queued'), PAGE_ANSWER_TIMEOUT_MS);
-      timer.unref();
-    });
-    return Promise.race([outcome, stillWaiting]).finally(() => clearTimeout(timer));
+  private post(message: PhoneMessage): Promise<InboxOutcome> {
+    return this.inbox.post(message, this.latestPage('linked') ? PAGE_ANSWER_TIMEOUT_MS : 0);
   }
 
   private deliver(message: PhoneMessage): Promise<void> {
