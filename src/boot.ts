@@ -14,9 +14,12 @@ export interface BootDeps {
 /**
  * Loads the saved sessions, opens their event logs (pending webhook deliveries resume) and kills orphan browsers.
  * Whatever cannot be read or cleaned is listed FAILED with the reason, its files untouched, and the others are
- * served: one corrupt session never keeps the server down. Returns the ids to restore.
+ * served: one corrupt session never keeps the server down. Returns the ids to restore: those to start, and those
+ * that were asleep (restored HIBERNATED, without a browser).
  */
-export async function bootSessions({ manager, channels, maintenance, logger }: BootDeps): Promise<{ loaded: string[]; restore: string[] }> {
+export async function bootSessions(
+  { manager, channels, maintenance, logger }: BootDeps,
+): Promise<{ loaded: string[]; restore: string[]; hibernated: string[] }> {
   const { loaded, skipped } = await manager.loadSaved();
   for (const { sessionId, reason } of skipped) logger.warn('session not loaded', { session: sessionId, reason });
   for (const sessionId of loaded) {
@@ -37,5 +40,6 @@ export async function bootSessions({ manager, channels, maintenance, logger }: B
   // browsers a killed wamux left behind (found through each profile's SingletonLock) go before anything starts
   const { failed } = await maintenance.sweepOrphans();
   for (const { sessionId, reason } of failed) if (manager.has(sessionId)) manager.failAtBoot(sessionId, reason);
-  return { loaded, restore: await manager.wantedRunning() };
+  const { running, hibernated } = await manager.wantedRunning();
+  return { loaded, restore: running, hibernated };
 }

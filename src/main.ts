@@ -9,6 +9,8 @@ import { SessionEvents } from './sessions/session-events.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { SessionMaintenance } from './sessions/session-maintenance.js';
 import { restoreSessions } from './sessions/restore.js';
+import { Hibernation } from './sessions/hibernation.js';
+import { realTimers } from './shared/timers.js';
 import { bootSessions } from './boot.js';
 import { FileSessionStore } from './storage/file-session-store.js';
 import { ProcfsProcessTable, isProcessAlive } from './browser/process-table.js';
@@ -92,6 +94,15 @@ async function main(): Promise<void> {
       await sandbox.remove(sessionId);
     },
   });
+  const hibernation = new Hibernation({
+    host: manager,
+    events,
+    timers: realTimers,
+    logger,
+    settings: { defaultHibernateAfterMinutes: config.hibernateAfterMinutes, scheduledWakeConcurrency: config.wakeConcurrency },
+  });
+  // before boot: sessions restored WORKING or HIBERNATED get their timers from their first status change
+  hibernation.start();
   const webhookPolicy = createWebhookPolicy({ allowHosts: config.webhookAllowHosts, allowLinkLocal: config.webhookAllowLinkLocal });
   if (config.webhookHost) await refuseAtStartUnless(checkWebhookTarget(config.webhookHost, webhookPolicy), 'WEBHOOK_HOST (--webhook-host)');
   const globalWebhooks: WebhookTarget[] = config.webhookHost ? [{ url: config.webhookHost, secret: config.webhookSecret }] : [];
@@ -121,10 +132,11 @@ async function main(): Promise<void> {
   }).start();
 
   const maintenance = new SessionMaintenance(manager, { store, processes, hostname: os.hostname(), logger, now: () => Date.now() });
-  const { loaded, restore } = await bootSessions({ manager, channels, maintenance, logger });
+  const { loaded, restore, hibernated } = await bootSessions({ manager, channels, maintenance, logger });
 
   const app = createApp({
     manager,
+    hibernation,
     maintenance,
     channels,
     stream,
@@ -155,11 +167,14 @@ async function main(): Promise<void> {
 
   handleShutdown(server, logger, async () => {
     stream.close();
+    hibernation.close();
     await manager.shutdown();
     await channels.closeAll();
     await sandbox.close();
   });
   if (config.recoverSessions) {
+    // asleep when the server stopped: asleep again, with no browser (a request or the schedule wakes them)
+    manager.markHibernated(hibernated);
     await restoreSessions(manager, restore, config.restoreConcurrency);
   }
 }

@@ -26,6 +26,13 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min).max(max));
 
+/** Minutes, fractions allowed (0.05 = 3 s), as a session's hibernateAfterMinutes. */
+const minutesSetting = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, 'must be a number of minutes, like 30 or 0.5')
+  .transform(Number)
+  .pipe(z.number().min(0.05).max(525_600));
+
 const SETTINGS = {
   port: { flag: 'port', env: 'PORT', schema: integer(0, 65535), fallback: '8080' },
   // loopback without an API key, all interfaces with one (resolved in loadConfig)
@@ -71,6 +78,9 @@ const SETTINGS = {
   restartResetMs: { flag: 'restart-reset-ms', env: 'RESTART_RESET_MS', schema: integer(1000, 86_400_000), fallback: '120000' },
   restartCooldownMs: { flag: 'restart-cooldown-ms', env: 'RESTART_COOLDOWN_MS', schema: integer(0, 3_600_000), fallback: '30000' },
   restoreConcurrency: { flag: 'restore-concurrency', env: 'RESTORE_CONCURRENCY', schema: integer(1, 64), fallback: '2' },
+  // off unless set: sessions hibernate only when their config or this says so
+  hibernateAfterMinutes: { flag: 'hibernate-after-minutes', env: 'HIBERNATE_AFTER_MINUTES', schema: minutesSetting, fallback: undefined },
+  wakeConcurrency: { flag: 'wake-concurrency', env: 'WAKE_CONCURRENCY', schema: integer(1, 64), fallback: '2' },
   stopDeadlineMs: { flag: 'stop-deadline-ms', env: 'STOP_DEADLINE_MS', schema: integer(500, 120_000), fallback: '10000' },
   webhookSecret: {
     flag: 'webhook-secret',
@@ -149,6 +159,10 @@ export interface AppConfig {
   readonly restartResetMs: number;
   readonly restartCooldownMs: number;
   readonly restoreConcurrency: number;
+  /** --hibernate-after-minutes: the default of sessions whose config does not set hibernateAfterMinutes. */
+  readonly hibernateAfterMinutes?: number;
+  /** --wake-concurrency: scheduled wakes (wakeEveryMinutes) under way at once. */
+  readonly wakeConcurrency: number;
   readonly stopDeadlineMs: number;
 }
 

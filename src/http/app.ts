@@ -31,9 +31,13 @@ import { AccountDirectory } from '../sessions/account-directory.js';
 import { SessionLinking } from '../sessions/session-linking.js';
 import { groupsRouter } from './routes/groups.routes.js';
 import { SessionGroups } from '../sessions/session-groups.js';
+import type { Hibernation } from '../sessions/hibernation.js';
+import type { SessionLookup } from '../sessions/working-client.js';
 
 export interface AppDeps {
   manager: SessionManager;
+  /** Wakes a HIBERNATED session for a request that needs its page, and for POST .../wake. */
+  hibernation: Pick<Hibernation, 'beginUse' | 'wake'>;
   maintenance: SessionMaintenance;
   channels: SessionChannels;
   stream: EventStream;
@@ -95,10 +99,15 @@ export function createApp(deps: AppDeps): Express {
   if (deps.apiKey) api.use(requireApiKey(deps.apiKey));
   api.use([...MEDIA_BODY_PATHS, '/sessions/:id/sandbox/incoming'], express.json({ limit: mediaBodyLimit }));
   api.use(express.json({ limit: '1mb' }));
-  api.use(sessionsRouter(deps.manager, deps.webhookPolicy));
-  const messaging = new SessionMessaging(deps.manager);
+  api.use(sessionsRouter(deps.manager, deps.webhookPolicy, deps.hibernation));
+  // what the services that use a session's page see: a sleeping session wakes for them
+  const sessions: SessionLookup = {
+    get: (sessionId) => deps.manager.get(sessionId),
+    beginUse: (sessionId) => deps.hibernation.beginUse(sessionId),
+  };
+  const messaging = new SessionMessaging(sessions);
   api.use(messagesRouter(deps.manager, messaging, deps.channels));
-  api.use(groupsRouter(new SessionGroups(deps.manager)));
+  api.use(groupsRouter(new SessionGroups(sessions)));
   api.use(
     mediaRouter({
       messaging,
@@ -108,10 +117,10 @@ export function createApp(deps: AppDeps): Express {
   );
   api.use(webhooksRouter(deps.manager, deps.channels, deps.webhookPolicy));
   api.use(pairingRouter(new SessionLinking(deps.manager)));
-  const directory = new AccountDirectory(deps.manager);
+  const directory = new AccountDirectory(sessions);
   api.use(chatsRouter(deps.manager, directory, deps.channels));
   api.use(contactsRouter(directory));
-  api.use(messageActionsRouter(new MessageActions(deps.manager)));
+  api.use(messageActionsRouter(new MessageActions(sessions)));
   api.use(sandboxRouter(deps.manager, deps.sandbox));
   api.use(maintenanceRouter(deps.maintenance));
   app.use('/api/v1', api);

@@ -29,6 +29,8 @@ export interface Operation {
   body?: ZodType;
   query?: z.ZodObject;
   ok: { status: number; schema?: ZodType; description: string; contentType?: string };
+  /** A second success answer with the same body (e.g. 202 for something accepted but not yet done). */
+  alsoOk?: { status: number; description: string };
   errors: number[];
 }
 
@@ -44,7 +46,12 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'The session is not in a state that allows this (the error says which; SESSION_UNUSABLE when its files cannot be read)',
   429: 'Too many sessions or requests (RATE_LIMITED: per API key, or per client address without one)',
   502: 'The media URL could not be fetched, or WhatsApp Web did not answer as expected',
+  503: 'The session was HIBERNATED and could not wake for this request: WAKE_FAILED (its login is gone, or its start failed; details.status says what it is now) or WAKE_TIMEOUT',
 };
+
+/** Routes that use the session's page, so that a HIBERNATED session wakes for them (all but the log's history). */
+const wakesTheSession = (operation: Operation) =>
+  (operation.tag === 'messages' || operation.tag === 'groups') && operation.path !== idPath('/messages');
 
 /** Every route the server answers, documented; a unit test checks this table against the router. */
 export const OPERATIONS: readonly Operation[] = [
@@ -62,14 +69,16 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, schema: QrSchema, description: 'QR code' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/qr/image'), summary: 'The QR code as a PNG image', tag: 'sessions',
     ok: { status: 200, description: 'PNG', contentType: 'image/png' }, errors: [400, 401, 404, 409] },
-  { method: 'post', path: idPath('/start'), summary: 'Start a stopped or failed session', tag: 'sessions',
+  { method: 'post', path: idPath('/start'), summary: 'Start a stopped or failed session (or wake a HIBERNATED one without waiting)', tag: 'sessions',
     ok: { status: 202, schema: SessionSchema, description: 'Starting' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/restart'), summary: 'Stop and start again', tag: 'sessions',
     ok: { status: 202, schema: SessionSchema, description: 'Starting' }, errors: [400, 401, 404, 409] },
-  { method: 'post', path: idPath('/stop'), summary: 'Stop; the login is kept', tag: 'sessions',
+  { method: 'post', path: idPath('/stop'), summary: 'Stop (also a HIBERNATED session); the login is kept', tag: 'sessions',
     ok: { status: 200, schema: SessionSchema, description: 'Stopped' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/logout'), summary: 'Unlink the device and delete the login; the config is kept', tag: 'sessions',
     ok: { status: 200, schema: SessionSchema, description: 'Logged out' }, errors: [400, 401, 404, 409] },
+  { method: 'post', path: idPath('/wake'), summary: 'Wake a HIBERNATED session: answers once it is WORKING (at once when it already is)', tag: 'sessions',
+    ok: { status: 200, schema: SessionSchema, description: 'WORKING' }, errors: [400, 401, 404, 409, 503] },
   { method: 'get', path: idPath('/logs'), summary: 'Recent log lines of the session', tag: 'sessions',
     query: z.object({ limit: z.number().int().min(1).max(200).optional() }),
     ok: { status: 200, schema: z.object({ id: z.string(), logs: z.array(LogLineSchema) }), description: 'Newest first' }, errors: [400, 401, 404] },
@@ -150,7 +159,9 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'put', path: idPath('/sandbox/contacts'), summary: "Sandbox: replace the phone's address book (synced to the session; number lookups answer from it)", tag: 'sandbox', body: SandboxContactsSchema,
     ok: { status: 200, schema: z.object({ id: z.string(), contacts: SandboxContactsSchema }), description: 'The address book' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/sandbox/incoming'), summary: 'Sandbox: a contact writes to the session (a text, or media as base64)', tag: 'sandbox', body: SandboxIncomingSchema,
-    ok: { status: 201, schema: z.object({ id: z.string() }), description: 'Delivered to the page' }, errors: [400, 401, 404, 409] },
+    ok: { status: 201, schema: z.object({ id: z.string(), queued: z.boolean() }), description: 'Delivered to the page ("queued": false)' },
+    alsoOk: { status: 202, description: 'The linked device is not connected (its browser is closed, e.g. HIBERNATED): the phone holds the message ("queued": true) and delivers it, in order, when the device connects again' },
+    errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/sandbox/expire-media'), summary: "Sandbox: WhatsApp's media server forgets the session's media (downloads answer 410)", tag: 'sandbox',
     ok: { status: 200, schema: z.object({ id: z.string(), expired: z.boolean() }), description: 'Expired' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/sandbox/outbox'), summary: 'Sandbox: everything the session sent', tag: 'sandbox',
@@ -209,7 +220,10 @@ export function buildOpenApiDocument(version: string) {
           : { [operation.ok.contentType ?? 'application/octet-stream']: { schema: { type: 'string', format: 'binary' } } },
       },
     };
-    const errors = operation.tag === 'server' ? operation.errors : [...new Set([...operation.errors, 429])];
+    if (operation.alsoOk) {
+      responses[operation.alsoOk.status] = { ...responses[operation.ok.status]!, description: operation.alsoOk.description };
+    }
+    const errors = operation.tag === 'server' ? operation.errors : [...new Set([...operation.errors, 429, ...(wakesTheSession(operation) ? [503] : [])])];
     for (const status of errors) responses[status] = { description: ERROR_TEXT[status] ?? 'Error', content: json(ErrorSchema) };
     registry.registerPath({
       method: operation.method,

@@ -181,11 +181,15 @@ export class SandboxHub {
     return this.sessions.get(sessionId)?.sessionActions() ?? [];
   }
 
-  /** A contact writes to the session. Returns the serialized id of the delivered message. */
+  /**
+   * A contact writes to the session. Returns the serialized id of the message and whether it waits on the phone:
+   * while the linked device is not connected (its browser closed), the phone holds its messages and delivers them,
+   * in order, when it connects again, as WhatsApp does.
+   */
   async incoming(
     sessionId: string,
     input: { from: string; body?: string; media?: SandboxIncomingMedia; quotedMessageId?: string } & Omit<IncomingExtras, 'quoted'>,
-  ): Promise<{ id: string }> {
+  ): Promise<{ id: string; queued: boolean }> {
     checkSessionId(sessionId);
     const match = typeof input.from === 'string' ? CONTACT_RE.exec(input.from) : null;
     if (!match) throw new InvalidInputError('from must be digits, "<digits>@c.us" or "<digits>@lid"', { from: input.from });
@@ -195,14 +199,14 @@ export class SandboxHub {
     const extras: IncomingExtras = {};
     if (quotedMessageId !== undefined) extras.quoted = quotedMessageId;
     if (group !== undefined) extras.group = group;
-    if (input.media) return { id: await session.incomingMedia(from, input.media, extras) };
+    if (input.media) return session.incomingMedia(from, input.media, extras);
     const body = input.body ?? '';
     if (location === undefined && vcard === undefined && (body.length === 0 || body.length > MAX_BODY_CHARS)) {
       throw new InvalidInputError(`body must be a string of 1 to ${MAX_BODY_CHARS} characters`);
     }
     if (location !== undefined) extras.location = location;
     if (vcard !== undefined) extras.vcard = vcard;
-    return { id: await session.incoming(from, body, extras) };
+    return session.incoming(from, body, extras);
   }
 
   /** Another member (`creator`) creates a group with the account in it: the session gets it as a member does. */
@@ -234,6 +238,11 @@ export class SandboxHub {
   /** The media server forgets every file it holds for the session (as WhatsApp does when media expires). */
   expireMedia(sessionId: string): void {
     this.sessions.get(sessionId)?.expireMedia();
+  }
+
+  /** How many messages from contacts wait for the session's linked device to connect. */
+  heldMessages(sessionId: string): number {
+    return this.sessions.get(sessionId)?.heldMessages() ?? 0;
   }
 
   /** Everything the session sent, oldest first. */

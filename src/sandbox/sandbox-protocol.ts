@@ -22,6 +22,8 @@ export const PAGE_PATHS = {
   queryExists: '/sandbox/query-exists',
   /** The page's WAWebAltDeviceLinkingApi.startAltLinkingFlow asks for a pairing code for a phone number. */
   pairingCode: '/sandbox/pairing-code',
+  /** A linked page hands messages on to whatsapp-web.js now: the phone delivers what it held for the device. */
+  listening: '/sandbox/listening',
   ...GROUP_PAGE_PATHS,
 } as const;
 
@@ -66,6 +68,7 @@ export const sentSchema = z.object({
   poll: z.object({ name: z.string().max(1000), options: z.array(z.string().max(1000)).max(50), multipleAnswers: z.boolean() }).optional(),
 });
 export const unlinkSchema = z.object({ page: pageId });
+export const listeningSchema = z.object({ page: pageId });
 export const pairingCodeSchema = z.object({ page: pageId, phone: digits });
 export const contactsRequestSchema = z.object({ page: pageId });
 export const SESSION_ACTION_KINDS = ['reaction', 'edit', 'revoke', 'delete', 'seen', 'presence'] as const;

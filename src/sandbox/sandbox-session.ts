@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConflictError, InvalidInputError, TimeoutError } from '../shared/errors.js';
+import { AppError, ConflictError, InvalidInputError, TimeoutError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { SandboxCertificate } from './sandbox-certificate.js';
 import { SandboxEndpoint, type SandboxPageHandler, type SseStream } from './sandbox-endpoint.js';
@@ -9,6 +9,7 @@ import { SandboxPhoneRecords } from './sandbox-phone-records.js';
 import * as groupProtocol from './sandbox-group-protocol.js';
 import { SandboxGroupBook } from './sandbox-groups.js';
 import { SandboxMediaStore } from './sandbox-media-store.js';
+import { SandboxInbox, type InboxOutcome } from './sandbox-inbox.js';
 
 const PAGE_ANSWER_TIMEOUT_MS = 15_000;
 const LOGOUT_ANSWER_TIMEOUT_MS = 5_000;
@@ -24,6 +25,8 @@ interface PageRecord {
   mode: PageMode;
   deviceId?: string;
   since: number;
+  /** The linked page hands messages to whatsapp-web.js (it said so): what the phone held for it may come now. */
+  listening?: boolean;
 }
 interface PendingAnswer {
   pageId: string;
@@ -32,6 +35,11 @@ interface PendingAnswer {
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
+
+/** A message from a contact, as the page receives it. */
+type PhoneMessage =
+  | { event: 'incoming'; payload: Omit<protocol.PageEvents['incoming'], 'seq'> }
+  | { event: 'incomingMedia'; payload: Omit<protocol.PageEvents['incomingMedia'], 'seq'> };
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const newRef = () => `2@${randomBytes(36).toString('base64')}`;
@@ -47,6 +55,18 @@ export class SandboxSession implements SandboxPageHandler {
   /** The account's groups, as WhatsApp's servers hold them (see sandbox-groups.ts). */
   private readonly groupBook = new SandboxGroupBook();
   private readonly media = new SandboxMediaStore();
+  /** Messages from contacts, held while the linked device is not connected (see sandbox-inbox.ts). */
+  private readonly inbox = new SandboxInbox<PhoneMessage>({
+    listening: () => this.listeningPage() !== undefined,
+    deliver: (message) => this.deliver(message),
+    isRefusal: (error) => error instanceof AppError && error.code === 'SANDBOX_PAGE_FAILED',
+    onRefused: (message, error) =>
+      this.deps.logger.warn('the sandbox page refused a message from the phone; it is dropped', {
+        sessionId: this.id,
+        messageId: message.payload.id,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  });
   private linked: { account: SandboxAccount; deviceId: string } | undefined;
   /** The code the page shows; the phone with that number links by entering it. */
   private pairingCode: { code: string; phone: string; pageId: string } | undefined;
@@ -125,6 +145,7 @@ export class SandboxSession implements SandboxPageHandler {
     const pairing = { deviceId: hex(16), ...account };
     page.mode = 'linked';
     page.deviceId = pairing.deviceId;
+    page.listening = false;
     this.linked = { account: { ...account }, deviceId: pairing.deviceId };
     this.refuseStoredPairing = false;
     this.updateQrTimer();
@@ -140,12 +161,36 @@ export class SandboxSession implements SandboxPageHandler {
     this.deps.logger.info('sandbox phone linked the device', { sessionId: this.id, phone: account.phone });
   }
 
-  /** Delivers a message from `from` (a "<digits>@c.us" id); returns its serialized message id. */
-  async incoming(from: string, body: string, extras: protocol.IncomingExtras = {}): Promise<string> {
-    const page = this.linkedPage();
+  /**
+   * A message from `from` (a "<digits>@c.us" id) to the linked device: delivered when its page is connected, else
+   * held until it is. Returns its serialized message id and whether it still waits for the device.
+   */
+  async incoming(from: string, body: string, extras: protocol.IncomingExtras = {}): Promise<{ id: string; queued: boolean }> {
+    this.accountId();
     const id = hex(16).toUpperCase();
-    await this.ask(page, 'incoming', { id, from, body, t: nowSeconds(), ...extras }, PAGE_ANSWER_TIMEOUT_MS);
-    return incomingMessageId(from, id, extras.group);
+    const outcome = await this.post({ event: 'incoming', payload: { id, from, body, t: nowSeconds(), ...extras } });
+    return { id: incomingMessageId(from, id, extras.group), queued: outcome === 'queued' };
+  }
+
+  /**
+   * Hands a contact's message to the inbox. With a linked page connected, waits until that page took it (it may be
+   * about to listen: whatsapp-web.js is still starting); with none, answers 'queued' at once.
+   */
+  private post(message: PhoneMessage): Promise<InboxOutcome> {
+    return this.inbox.post(message, this.latestPage('linked') ? PAGE_ANSWER_TIMEOUT_MS : 0);
+  }
+
+  private deliver(message: PhoneMessage): Promise<void> {
+    const page = this.listeningPage();
+    if (!page) return Promise.reject(pageGone());
+    return message.event === 'incoming'
+      ? this.ask(page, 'incoming', message.payload, PAGE_ANSWER_TIMEOUT_MS)
+      : this.ask(page, 'incomingMedia', message.payload, PAGE_ANSWER_TIMEOUT_MS);
+  }
+
+  /** How many messages wait for the linked device. */
+  heldMessages(): number {
+    return this.inbox.size;
   }
 
   /** The groups the phone knows. */
@@ -181,8 +226,12 @@ export class SandboxSession implements SandboxPageHandler {
   }
 
   /** The phone sends media: its bytes go to the media server, the page gets the message that points at them. */
-  async incomingMedia(from: string, media: SandboxIncomingMedia, extras: Pick<protocol.IncomingExtras, 'quoted' | 'group'> = {}): Promise<string> {
-    const page = this.linkedPage();
+  async incomingMedia(
+    from: string,
+    media: SandboxIncomingMedia,
+    extras: Pick<protocol.IncomingExtras, 'quoted' | 'group'> = {},
+  ): Promise<{ id: string; queued: boolean }> {
+    this.accountId();
     const type = mediaTypeOf(media.mimetype, media.voice === true);
     const stored = this.media.put(media.data, type);
     const id = hex(16).toUpperCase();
@@ -196,8 +245,8 @@ export class SandboxSession implements SandboxPageHandler {
       directPath: stored.directPath,
       mediaKey: randomBytes(32).toString('base64'),
     };
-    await this.ask(page, 'incomingMedia', { id, from, t: nowSeconds(), media: info, ...extras }, PAGE_ANSWER_TIMEOUT_MS);
-    return incomingMessageId(from, id, extras.group);
+    const outcome = await this.post({ event: 'incomingMedia', payload: { id, from, t: nowSeconds(), media: info, ...extras } });
+    return { id: incomingMessageId(from, id, extras.group), queued: outcome === 'queued' };
   }
 
   /** The media server forgets every file: downloads of earlier media fail from now on, as for expired media. */
@@ -207,7 +256,7 @@ export class SandboxSession implements SandboxPageHandler {
 
   async logout(): Promise<void> {
     if (this.linked) this.revokedDevices.add(this.linked.deviceId);
-    this.linked = undefined;
+    this.forgetDevice();
     const told = [...this.pages.values()].filter((page) => page.mode === 'linked' && page.stream.isOpen);
     if (told.length === 0) this.refuseStoredPairing = true;
     await Promise.all(
@@ -229,6 +278,7 @@ export class SandboxSession implements SandboxPageHandler {
     this.qrTimer = undefined;
     for (const page of [...this.pages.values()]) page.stream.close();
     this.pages.clear();
+    this.inbox.clear(() => new ConflictError('SANDBOX_CLOSED', `Sandbox session '${this.id}' was removed`));
     this.failPending(() => true, () => new ConflictError('SANDBOX_CLOSED', `Sandbox session '${this.id}' was removed`));
     const starting = this.starting;
     this.starting = undefined;
@@ -284,6 +334,8 @@ export class SandboxSession implements SandboxPageHandler {
         return this.records.queryExists(protocol.parse(protocol.queryExistsSchema, body).id);
       case protocol.PAGE_PATHS.pairingCode:
         return this.newPairingCode(protocol.parse(protocol.pairingCodeSchema, body));
+      case protocol.PAGE_PATHS.listening:
+        return this.startListening(protocol.parse(protocol.listeningSchema, body).page);
       case protocol.PAGE_PATHS.unlink:
         return this.unlink(protocol.parse(protocol.unlinkSchema, body).page);
       case protocol.PAGE_PATHS.log: {
@@ -315,7 +367,7 @@ export class SandboxSession implements SandboxPageHandler {
       this.deps.logger.info('sandbox refused a logged-out pairing', { sessionId: this.id, phone: pairing.phone });
     }
     const otherLinked = [...this.pages.values()].some((p) => p !== page && p.mode === 'linked' && p.stream.isOpen);
-    if (!otherLinked) this.linked = undefined;
+    if (!otherLinked) this.forgetDevice();
     page.mode = 'qr';
     page.deviceId = undefined;
     this.updateQrTimer();
@@ -400,12 +452,32 @@ export class SandboxSession implements SandboxPageHandler {
   private unlink(pageId: string): object {
     const page = this.requirePage(pageId);
     if (page.deviceId) this.revokedDevices.add(page.deviceId);
-    if (this.linked && (!page.deviceId || this.linked.deviceId === page.deviceId)) this.linked = undefined;
+    if (this.linked && (!page.deviceId || this.linked.deviceId === page.deviceId)) this.forgetDevice();
     page.mode = 'idle';
     page.deviceId = undefined;
     this.updateQrTimer();
     this.deps.logger.info('sandbox device logged itself out', { sessionId: this.id });
     return {};
+  }
+
+  /** A linked page now hands messages on to whatsapp-web.js: what the phone held for the device goes to it. */
+  private startListening(pageId: string): object {
+    const page = this.requireLinkedPage(pageId);
+    page.listening = true;
+    if (this.inbox.size > 0) this.deps.logger.info('sandbox phone delivers held messages', { sessionId: this.id, count: this.inbox.size });
+    void this.inbox.drain();
+    return {};
+  }
+
+  private listeningPage(): PageRecord | undefined {
+    const page = this.latestPage('linked');
+    return page?.listening ? page : undefined;
+  }
+
+  /** No device is linked any more: nothing held for the old one will ever reach it. */
+  private forgetDevice(): void {
+    this.linked = undefined;
+    this.inbox.clear(() => new ConflictError('SANDBOX_NOT_LINKED', `The device of session '${this.id}' was unlinked before the message reached it`));
   }
 
   /** The page a phone-side act goes to: the newest linked one, or 409. */
@@ -472,6 +544,7 @@ export class SandboxSession implements SandboxPageHandler {
   private dropPage(record: PageRecord): void {
     if (this.pages.get(record.id) === record) this.pages.delete(record.id);
     this.failPending((pending) => pending.pageId === record.id && !this.pages.has(record.id), pageGone);
+    if (!this.latestPage('linked')) this.inbox.stopWaiting();
     this.updateQrTimer();
     this.deps.logger.debug('sandbox page disconnected', { sessionId: this.id, pageId: record.id });
   }

@@ -54,13 +54,20 @@ export function markUnusable(session: Session, reason: string): void {
   if (session.status.status === 'STOPPED') session.status.moveTo('FAILED', reason);
 }
 
-/** Ids of the sessions whose saved state says the user wants them running (and that boot did not fail). */
-export async function sessionsWantedRunning(store: SessionStore, sessions: readonly Session[]): Promise<string[]> {
-  const wanted: string[] = [];
+/**
+ * Ids of the sessions whose saved state says the user wants them running (and that boot did not fail): those to
+ * start, and those that were asleep (HIBERNATED) when the server stopped, which are listed asleep, not started.
+ */
+export async function sessionsWantedRunning(
+  store: SessionStore,
+  sessions: readonly Session[],
+): Promise<{ running: string[]; hibernated: string[] }> {
+  const wanted = { running: [] as string[], hibernated: [] as string[] };
   for (const session of sessions) {
     if (session.unusableReason !== undefined || session.status.status !== 'STOPPED') continue;
     const stored = await store.read(session.id).catch(() => undefined);
-    if (stored?.desiredState === 'running') wanted.push(session.id);
+    if (stored?.desiredState === 'running') wanted.running.push(session.id);
+    if (stored?.desiredState === 'hibernated') wanted.hibernated.push(session.id);
   }
   return wanted;
 }

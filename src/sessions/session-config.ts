@@ -42,6 +42,12 @@ export const WebhookSchema = z
   .strict()
   .openapi('Webhook');
 
+/** Minutes as the issue names them; fractions allowed, down to 3 seconds (tests and short-lived bots). */
+const minutes = z
+  .number()
+  .min(0.05, 'must be at least 0.05 (3 seconds)')
+  .max(525_600, 'must be at most 525600 (a year)');
+
 export const WebhooksSchema = z.array(WebhookSchema).max(10, 'at most 10 webhooks per session');
 
 /** Per-session settings as the user sends them; every field optional, defaults applied by resolveSessionConfig. */
@@ -88,8 +94,23 @@ export const SessionConfigInputSchema = z
       .optional()
       .openapi({ description: 'Log into the built-in sandbox instead of WhatsApp (default: server --sandbox)' }),
     proxyServerCredentials: ProxySchema.optional(),
+    hibernateAfterMinutes: minutes
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          'A WORKING session idle this long (no request that used it, no message sent or received) closes its browser and shows HIBERNATED: its login stays on disk and the next send or read that needs it (or POST .../wake) wakes it. null: never, whatever the server default; absent: the server default (--hibernate-after-minutes, off unless set)',
+      }),
+    wakeEveryMinutes: minutes.optional().openapi({
+      description:
+        'While HIBERNATED, wake this often to collect the messages that arrived meanwhile (they become events as if it never slept), then sleep again once quiet; needs hibernateAfterMinutes',
+    }),
   })
-  .strict();
+  .strict()
+  .refine((config) => config.wakeEveryMinutes === undefined || typeof config.hibernateAfterMinutes === 'number', {
+    message: 'needs hibernateAfterMinutes: only a session that hibernates wakes on a schedule',
+    path: ['wakeEveryMinutes'],
+  });
 
 export type SessionConfigInput = z.infer<typeof SessionConfigInputSchema>;
 export type ProxyCredentials = z.infer<typeof ProxySchema>;
@@ -106,6 +127,9 @@ export interface SessionConfig {
   webhooks: WebhookConfig[];
   sandbox: boolean;
   proxyServerCredentials?: ProxyCredentials;
+  /** Absent: the server's default; null: never (see hibernation-policy.ts). */
+  hibernateAfterMinutes?: number | null;
+  wakeEveryMinutes?: number;
 }
 
 export interface SessionConfigDefaults {
@@ -124,6 +148,8 @@ export function resolveSessionConfig(input: SessionConfigInput, defaults: Sessio
     webhooks: input.webhooks ?? [],
     sandbox: input.sandbox ?? defaults.sandbox,
     proxyServerCredentials: input.proxyServerCredentials,
+    hibernateAfterMinutes: input.hibernateAfterMinutes,
+    wakeEveryMinutes: input.wakeEveryMinutes,
   };
 }
 

@@ -12,7 +12,14 @@ export interface SessionEventMap {
   activity: [{ sessionId: string; me: WaMe | undefined; type: WaActivityType; payload: Record<string, unknown> }];
 }
 
-export class SessionEvents extends EventEmitter<SessionEventMap> {}
+export class SessionEvents extends EventEmitter<SessionEventMap> {
+  constructor() {
+    super();
+    // every start and every wake under way waits on 'status' (nextStatusIn): many sessions waking at once are
+    // many listeners, each removed when it is answered, not a leak
+    this.setMaxListeners(0);
+  }
+}
 
 /**
  * Resolves with the first status in `wanted` that the session moves to, or undefined when the signal aborts first.

@@ -7,7 +7,7 @@ import type { SessionManager } from './session-manager.js';
 import type { SessionStatus } from './session-status.js';
 
 export interface TerminateInactiveOptions {
-  /** Also terminate WORKING sessions with no message sent or received for longer than this. */
+  /** Also terminate WORKING (and HIBERNATED) sessions with no message sent or received for longer than this. */
   idleMinutes?: number;
   /** delete: the session and its data go; stop: its browser closes and its login stays. */
   mode: 'delete' | 'stop';
@@ -78,13 +78,15 @@ export class SessionMaintenance {
       const status = session.status.status;
       const idleFor = this.deps.now() - session.lastActivityAt;
       let reason: string | undefined;
-      if (status === 'WORKING') {
+      // a HIBERNATED session is linked and only asleep: it counts as WORKING here
+      if (status === 'WORKING' || status === 'HIBERNATED') {
         if (idleMs !== undefined && idleFor > idleMs) reason = `idle for ${Math.floor(idleFor / 60_000)} minutes`;
       } else if (!IN_TRANSITION.has(status)) {
         reason = `not WORKING (${status}${session.status.lastReason ? `: ${session.status.lastReason}` : ''})`;
       }
       if (!reason) {
-        report.kept.push({ id: session.id, status, reason: status === 'WORKING' ? 'WORKING' : 'changing state' });
+        const linked = status === 'WORKING' || status === 'HIBERNATED';
+        report.kept.push({ id: session.id, status, reason: linked ? status : 'changing state' });
         continue;
       }
       report.terminated.push({ id: session.id, status, reason });

@@ -33,8 +33,8 @@ export type SessionManagerDeps = Omit<LifecycleDeps, 'ownedBrowserPids'> & {
 };
 
 const RUNNING: ReadonlySet<SessionStatus> = new Set(['SCAN_QR_CODE', 'WORKING']);
-/** Statuses a start moves out of itself (anything else belongs to an operation under way). */
-const STARTABLE: ReadonlySet<SessionStatus> = new Set(['STOPPED', 'FAILED', 'CRASHED']);
+/** Statuses a start moves out of itself (anything else belongs to an operation under way); from HIBERNATED it wakes. */
+const STARTABLE: ReadonlySet<SessionStatus> = new Set(['STOPPED', 'FAILED', 'CRASHED', 'HIBERNATED']);
 const SETTLED: ReadonlySet<SessionStatus> = new Set(['SCAN_QR_CODE', 'WORKING', 'FAILED', 'STOPPED']);
 
 /** All sessions of this process: the Map, the pending set, one lock per session, and crash recovery. */
@@ -80,8 +80,36 @@ export class SessionManager {
     markUnusable(session, reason);
   }
 
-  wantedRunning(): Promise<string[]> {
+  /** What boot brings back: sessions the user left running, and those that were asleep (see markHibernated). */
+  wantedRunning(): Promise<{ running: string[]; hibernated: string[] }> {
     return sessionsWantedRunning(this.deps.store, this.registry.all());
+  }
+
+  /** Boot, restoring: sessions that were asleep when the server stopped are HIBERNATED again, with no browser. */
+  markHibernated(sessionIds: readonly string[]): void {
+    for (const sessionId of sessionIds) {
+      const session = this.registry.has(sessionId) ? this.registry.get(sessionId) : undefined;
+      if (session?.status.status === 'STOPPED') session.status.moveTo('HIBERNATED', 'asleep when the server stopped');
+    }
+  }
+
+  /**
+   * Closes a WORKING session's browser like a stop, but leaves it HIBERNATED: its login and its wish to run are
+   * kept, and a start wakes it. `stillWanted` is asked again once the lock is held (a request may have come in
+   * meanwhile); when it says no, nothing happens and false is returned.
+   */
+  async hibernate(sessionId: string, reason: string, stillWanted: (session: Session) => boolean): Promise<boolean> {
+    const session = this.get(sessionId);
+    return this.lockedLive(session, 'hibernate', async () => {
+      if (this.shuttingDown || this.pending.has(sessionId) || session.status.status !== 'WORKING' || !stillWanted(session)) return false;
+      this.lifecycle.moveTo(session, 'STOPPING', reason);
+      await this.lifecycle.teardown(session);
+      await this.saveDesiredState(session, 'hibernated').catch((error: unknown) =>
+        session.log('warn', `could not save that the session sleeps (${describeError(error)}); a restart starts it`),
+      );
+      session.status.moveTo('HIBERNATED', reason);
+      return true;
+    });
   }
 
   /** Boot could not prepare a loaded session (e.g. an old browser on its profile would not die): FAILED, not restored. */

@@ -10,7 +10,7 @@ import {
   type WaSendMediaOptions,
   type WaSendOptions,
 } from '../wa/wa-client.js';
-import { withWorkingClient, workingClientOf, type SessionLookup } from './working-client.js';
+import { withWorkingClient, type SessionLookup } from './working-client.js';
 
 
 /**
@@ -23,9 +23,12 @@ export class SessionMessaging {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** 404 for an unknown session, 409 with its status unless it is WORKING: checked before costly work (fetching a URL). */
-  assertWorking(sessionId: string): void {
-    workingClientOf(this.sessions, sessionId);
+  /**
+   * 404 for an unknown session, 409 with its status unless it is WORKING, checked before costly work (fetching a
+   * URL); a sleeping session is woken.
+   */
+  async assertWorking(sessionId: string): Promise<void> {
+    await withWorkingClient(this.sessions, sessionId, async () => undefined);
   }
 
   sendText(sessionId: string, chatId: string, content: string, options?: WaSendOptions): Promise<WaMessage> {

@@ -1,10 +1,11 @@
-export const SESSION_STATUSES = ['STOPPED', 'STARTING', 'SCAN_QR_CODE', 'WORKING', 'CRASHED', 'FAILED', 'STOPPING'] as const;
+export const SESSION_STATUSES = ['STOPPED', 'STARTING', 'SCAN_QR_CODE', 'WORKING', 'CRASHED', 'FAILED', 'STOPPING', 'HIBERNATED'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 /** Which status may follow which. Anything not listed is a bug in the caller and throws. */
 const ALLOWED: Readonly<Record<SessionStatus, readonly SessionStatus[]>> = {
-  // FAILED from STOPPED: a saved session whose files cannot be read is listed, not started
-  STOPPED: ['STARTING', 'FAILED'],
+  // FAILED from STOPPED: a saved session whose files cannot be read is listed, not started;
+  // HIBERNATED from STOPPED: boot lists a session that was asleep when the server stopped as asleep again
+  STOPPED: ['STARTING', 'FAILED', 'HIBERNATED'],
   STARTING: ['SCAN_QR_CODE', 'WORKING', 'CRASHED', 'FAILED', 'STOPPING'],
   // a scan may go straight to WORKING; a new QR (rotation) keeps SCAN_QR_CODE and is not a transition
   SCAN_QR_CODE: ['WORKING', 'CRASHED', 'FAILED', 'STOPPING', 'STARTING'],
@@ -12,7 +13,10 @@ const ALLOWED: Readonly<Record<SessionStatus, readonly SessionStatus[]>> = {
   WORKING: ['CRASHED', 'FAILED', 'STOPPING', 'STARTING', 'SCAN_QR_CODE'],
   CRASHED: ['STARTING', 'FAILED', 'STOPPING'],
   FAILED: ['STARTING', 'STOPPING', 'STOPPED'],
-  STOPPING: ['STOPPED', 'FAILED'],
+  // HIBERNATED: a WORKING session idle long enough closed its browser (STOPPING meanwhile) and kept its login
+  STOPPING: ['STOPPED', 'FAILED', 'HIBERNATED'],
+  // STARTING: woken (by a request, a wake call or its schedule); STOPPING: stopped, logged out or deleted asleep
+  HIBERNATED: ['STARTING', 'STOPPING', 'FAILED'],
 };
 
 export function canTransition(from: SessionStatus, to: SessionStatus): boolean {

@@ -1,6 +1,7 @@
 import type { SessionConfig } from '../sessions/session-config.js';
 
-export type DesiredState = 'running' | 'stopped';
+/** hibernated: the user wants it running, and it was asleep (HIBERNATED, no browser) when last saved. */
+export type DesiredState = 'running' | 'stopped' | 'hibernated';
 
 /** What survives a restart of the server: the session's config and whether the user wants it running. */
 export interface StoredSession {

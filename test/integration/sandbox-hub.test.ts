@@ -240,6 +240,28 @@ describe('sandbox hub with the real whatsapp-web.js client', () => {
     assert.deepEqual(hub.account(ALICE), expected);
   });
 
+  test('while the browser is closed the phone holds messages, then delivers them after ready, in order, once', TEST_TIMEOUT, async () => {
+    await stop(alice);
+    const first = await hub.incoming(ALICE, { from: '15550001111', body: 'while away 1' });
+    const second = await hub.incoming(ALICE, { from: '15550003333', body: 'while away 2' });
+    assert.deepEqual([first.queued, second.queued], [true, true]);
+    assert.equal(hub.heldMessages(ALICE), 2);
+
+    const started = await launch(ALICE, 60_000);
+    alice = started.client;
+    const seen: string[] = [];
+    alice.on('ready', () => seen.push('ready'));
+    alice.on('message', (message: wwebjs.Message) => seen.push(`${message.id._serialized} ${message.body}`));
+    await poll('the held messages', () => seen.length >= 3);
+    assert.deepEqual(seen, ['ready', `${first.id} while away 1`, `${second.id} while away 2`]);
+    assert.equal(hub.heldMessages(ALICE), 0);
+
+    const live = await hub.incoming(ALICE, { from: '15550001111', body: 'live again' });
+    assert.equal(live.queued, false);
+    await poll('the live message', () => seen.length >= 4);
+    assert.deepEqual(seen.slice(3), [`${live.id} live again`], 'nothing held arrives twice');
+  });
+
   test('unlinking on the phone disconnects the client; the profile asks for a QR again', TEST_TIMEOUT, async () => {
     const disconnected = nextEvent<[string]>(alice, 'disconnected');
     await hub.logout(ALICE);

@@ -43,6 +43,20 @@ test('environment settings are read', () => {
   assert.equal(config.webhookHost, 'https://hooks.example.com/in');
 });
 
+test('hibernation: off unless set, minutes with fractions, scheduled wakes 2 at a time by default', () => {
+  const defaults = loadConfig([], {});
+  assert.equal(defaults.hibernateAfterMinutes, undefined);
+  assert.equal(defaults.wakeConcurrency, 2);
+  const set = loadConfig(['--hibernate-after-minutes', '0.5'], { WAKE_CONCURRENCY: '5' });
+  assert.equal(set.hibernateAfterMinutes, 0.5);
+  assert.equal(set.wakeConcurrency, 5);
+  assert.equal(loadConfig([], { HIBERNATE_AFTER_MINUTES: '30' }).hibernateAfterMinutes, 30);
+  for (const bad of ['0', '-1', 'soon', '1e3', '0.01']) {
+    assert.throws(() => loadConfig([], { HIBERNATE_AFTER_MINUTES: bad }), /HIBERNATE_AFTER_MINUTES \(--hibernate-after-minutes\)/, bad);
+  }
+  assert.throws(() => loadConfig([], { WAKE_CONCURRENCY: '0' }), /WAKE_CONCURRENCY/);
+});
+
 test('an invalid setting stops start-up with a message naming it', () => {
   const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
     [['--port', 'eighty'], {}, /PORT \(--port\)/],

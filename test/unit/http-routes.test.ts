@@ -16,6 +16,8 @@ import { createSilentLogger } from '../../src/shared/logger.js';
 import { SessionEvents } from '../../src/sessions/session-events.js';
 import { SessionMaintenance } from '../../src/sessions/session-maintenance.js';
 import { SessionManager } from '../../src/sessions/session-manager.js';
+import { Hibernation } from '../../src/sessions/hibernation.js';
+import { realTimers } from '../../src/shared/timers.js';
 import { SessionChannels } from '../../src/events/session-channels.js';
 import { EventStream } from '../../src/events/event-stream.js';
 import { createWebhookPolicy } from '../../src/events/webhooks/webhook-url.js';
@@ -97,8 +99,16 @@ before(async () => {
   });
   stream = new EventStream(logger);
   hub = await SandboxHub.create({ logger });
+  const hibernation = new Hibernation({
+    host: manager,
+    events: new SessionEvents(),
+    timers: realTimers,
+    logger,
+    settings: { defaultHibernateAfterMinutes: undefined, scheduledWakeConcurrency: 2 },
+  });
   app = createApp({
     manager,
+    hibernation,
     maintenance: new SessionMaintenance(manager, { store, processes, hostname: 'testhost', logger, now: () => Date.now() }),
     channels,
     stream,

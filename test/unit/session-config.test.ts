@@ -24,6 +24,8 @@ test('defaults fill what the user left out; sandbox follows the server default',
     webhooks: [],
     sandbox: true,
     proxyServerCredentials: undefined,
+    hibernateAfterMinutes: undefined,
+    wakeEveryMinutes: undefined,
   });
   assert.equal(resolveSessionConfig({ sandbox: false }, { sandbox: true }).sandbox, false);
 });
@@ -38,6 +40,12 @@ test('bad config is refused with the field named', () => {
     [{ proxyServerCredentials: { protocol: 'http', address: 'nohost' } }, /address/],
     [{ proxyServerCredentials: { protocol: 'http', address: 'p:1', password: 'x' } }, /password needs a username/],
     [{ unknownSetting: 1 }, /unknownSetting/],
+    [{ hibernateAfterMinutes: 0 }, /hibernateAfterMinutes/],
+    [{ hibernateAfterMinutes: 0.01 }, /at least 0.05/],
+    [{ hibernateAfterMinutes: 'soon' }, /hibernateAfterMinutes/],
+    [{ wakeEveryMinutes: 60 }, /wakeEveryMinutes.*needs hibernateAfterMinutes/],
+    [{ hibernateAfterMinutes: null, wakeEveryMinutes: 60 }, /needs hibernateAfterMinutes/],
+    [{ hibernateAfterMinutes: 5, wakeEveryMinutes: 0 }, /wakeEveryMinutes/],
   ];
   for (const [input, field] of bad) {
     const result = SessionConfigInputSchema.safeParse(input);
@@ -59,4 +67,14 @@ test('the proxy password and webhook secrets never leave the server', () => {
   assert.doesNotMatch(shown, /webhook-secret-1/);
   assert.match(shown, /"passwordSet":true/);
   assert.match(shown, /"secretSet":true/);
+});
+
+test('hibernation settings: fractions of a minute, null to never sleep, wakeEveryMinutes only with hibernateAfterMinutes', () => {
+  for (const good of [{ hibernateAfterMinutes: 0.05 }, { hibernateAfterMinutes: 30, wakeEveryMinutes: 60 }, { hibernateAfterMinutes: null }]) {
+    assert.equal(SessionConfigInputSchema.safeParse(good).success, true, JSON.stringify(good));
+  }
+  const resolved = resolveSessionConfig({ hibernateAfterMinutes: 30, wakeEveryMinutes: 60 }, { sandbox: false });
+  assert.equal(resolved.hibernateAfterMinutes, 30);
+  assert.equal(resolved.wakeEveryMinutes, 60);
+  assert.equal(resolveSessionConfig({ hibernateAfterMinutes: null }, { sandbox: false }).hibernateAfterMinutes, null);
 });

@@ -210,7 +210,7 @@ test('sessions saved on disk load as STOPPED; ones another process owns are skip
   const { loaded, skipped } = await manager.loadSaved();
   assert.deepEqual(loaded, ['mine']);
   assert.deepEqual(skipped.map((entry) => entry.sessionId), ['theirs']);
-  assert.deepEqual(await manager.wantedRunning(), ['mine']);
+  assert.deepEqual(await manager.wantedRunning(), { running: ['mine'], hibernated: [] });
   assert.equal(manager.get('mine').status.status, 'STOPPED');
 });
 
@@ -309,7 +309,7 @@ test('a saved config that cannot be read is listed FAILED with the reason, never
   const broken = manager.get('broken');
   assert.equal(broken.status.status, 'FAILED');
   assert.match(broken.status.lastReason ?? '', /saved config could not be read/);
-  assert.deepEqual(await manager.wantedRunning(), ['good']);
+  assert.deepEqual(await manager.wantedRunning(), { running: ['good'], hibernated: [] });
   assert.equal(manager.hasUsableLog('broken'), false, 'no event of it is written into its folder');
   assert.equal(manager.hasUsableLog('good'), true);
   assert.throws(() => manager.assertUsableLog('broken'), (error: unknown) => errorCode(error) === 'SESSION_UNUSABLE');

@@ -41,6 +41,16 @@ test('transition table', () => {
     ['FAILED', 'WORKING', false],
     ['STOPPING', 'STOPPED', true],
     ['STOPPING', 'STARTING', false],
+    // hibernation: only through STOPPING (the browser closing), woken through STARTING, never straight to WORKING
+    ['WORKING', 'HIBERNATED', false],
+    ['STOPPING', 'HIBERNATED', true],
+    ['HIBERNATED', 'STARTING', true],
+    ['HIBERNATED', 'WORKING', false],
+    ['HIBERNATED', 'STOPPING', true],
+    ['HIBERNATED', 'STOPPED', false],
+    // boot lists a session that slept when the server stopped as asleep again
+    ['STOPPED', 'HIBERNATED', true],
+    ['SCAN_QR_CODE', 'HIBERNATED', false],
   ];
   for (const [from, to, allowed] of table) assert.equal(canTransition(from, to), allowed, `${from} -> ${to}`);
 });

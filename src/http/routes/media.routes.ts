@@ -37,7 +37,7 @@ export function mediaRouter(deps: MediaRouteDeps): Router {
     router.post(`/sessions/:id/${route}`, async (request, response) => {
       const sessionId = sessionIdOf(request.params);
       const input: SendMediaInput = parseInput(kind === 'audio' ? SendAudioSchema : SendMediaSchema, request.body, 'request body');
-      deps.messaging.assertWorking(sessionId);
+      await deps.messaging.assertWorking(sessionId);
       const media = await loadMedia(input, deps);
       checkKind(kind, media.mimetype);
       if (kind === 'document') media.filename ??= `file.${extensionOf(media.mimetype)}`;

@@ -79,7 +79,9 @@ export function sandboxRouter(manager: SessionManager, hub: SandboxHub): Router 
     const sessionId = sandboxSessionId(request.params);
     const { media, ...message } = parseInput(SandboxIncomingSchema, request.body, 'request body');
     const decoded = media ? { ...media, data: decodeMediaData(media.data, MAX_PHONE_MEDIA_BYTES).bytes } : undefined;
-    response.status(201).json(await hub.incoming(sessionId, { ...message, media: decoded }));
+    const result = await hub.incoming(sessionId, { ...message, media: decoded });
+    // 202: the linked device is not connected (its browser is closed); the phone delivers it when it connects
+    response.status(result.queued ? 202 : 201).json(result);
   });
 
   router.post('/sessions/:id/sandbox/expire-media', (request, response) => {

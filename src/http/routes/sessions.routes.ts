@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { ConflictError } from '../../shared/errors.js';
 import type { SessionManager } from '../../sessions/session-manager.js';
 import type { Session } from '../../sessions/session.js';
+import type { Hibernation } from '../../sessions/hibernation.js';
 import { CreateSessionSchema, LogsQuerySchema, SessionIdParamsSchema } from '../api-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 import { checkWebhookTarget } from '../../events/webhooks/webhook-url.js';
@@ -19,7 +20,7 @@ export function sessionIdOf(params: unknown): string {
   return parseInput(SessionIdParamsSchema, params, 'session id').id;
 }
 
-export function sessionsRouter(manager: SessionManager, webhookPolicy: OutboundPolicy): Router {
+export function sessionsRouter(manager: SessionManager, webhookPolicy: OutboundPolicy, hibernation: Pick<Hibernation, 'beginUse' | 'wake'>): Router {
   const router = Router();
 
   router.post('/sessions', async (request, response) => {
@@ -72,8 +73,16 @@ export function sessionsRouter(manager: SessionManager, webhookPolicy: OutboundP
     response.json(sessionView(await manager.stop(sessionIdOf(request.params))));
   });
 
+  router.post('/sessions/:id/wake', async (request, response) => {
+    response.json(sessionView(await hibernation.wake(sessionIdOf(request.params))));
+  });
+
   router.post('/sessions/:id/logout', async (request, response) => {
-    response.json(sessionView(await manager.logout(sessionIdOf(request.params))));
+    const sessionId = sessionIdOf(request.params);
+    // logging out unlinks the device on the phone, which only a running page can do: a sleeping session wakes for it
+    // (if it cannot, the login is deleted here all the same)
+    await hibernation.beginUse(sessionId).then((end) => end(), () => undefined);
+    response.json(sessionView(await manager.logout(sessionId)));
   });
 
   router.delete('/sessions/:id', async (request, response) => {

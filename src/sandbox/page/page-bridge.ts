@@ -8,6 +8,9 @@ var STORAGE_KEY = 'wamux-sandbox-pairing';
 var pageId = randomHex(16);
 var pairing = null;
 var events = null;
+var listeningReported = false;
+/** whatsapp-web.js attaches its Msg 'add' listener just before it emits ready: held messages come after ready. */
+var LISTENING_DELAY_MS = 300;
 
 function describe(e) { return e && e.message ? String(e.message) : String(e); }
 function report(level, message) {
@@ -90,6 +93,21 @@ function setState(state) {
   render();
   maybeSync();
 }
+/**
+ * Tells the phone this linked page hands messages on to whatsapp-web.js (it listens on Msg 'add'), so that the
+ * phone delivers what it held while the device was away, as WhatsApp does when a linked device reconnects.
+ */
+function maybeListening() {
+  if (!me || listeningReported || Msg.listenerCount('add') === 0) return;
+  listeningReported = true;
+  setTimeout(function () {
+    if (!me) { listeningReported = false; return; }
+    postToServer('/sandbox/listening', {}).catch(function (e) {
+      listeningReported = false;
+      report('warn', 'listening: ' + describe(e));
+    });
+  }, LISTENING_DELAY_MS);
+}
 function becomeLinked(p) {
   pairing = p;
   me = createWid(p.phone + '@c.us');
@@ -98,12 +116,14 @@ function becomeLinked(p) {
   Conn.set({ pushname: p.pushName, wid: me });
   Socket.set('stream', 'CONNECTED');
   setState('CONNECTED');
+  maybeListening();
   syncAddressBook().catch(function (e) { report('warn', 'address book sync failed: ' + describe(e)); });
 }
 function becomeUnpaired(ref) {
   pairing = null;
   me = null;
   meLid = null;
+  listeningReported = false;
   if (ref) Conn.set('ref', ref);
   setState('UNPAIRED');
   Socket.hasSynced = false;
@@ -160,6 +180,7 @@ async function sandboxUnlink() {
   pairing = null;
   me = null;
   meLid = null;
+  listeningReported = false;
 }
 
 async function hello() {

@@ -2,7 +2,7 @@
  * Page-side JavaScript: the WhatsApp Web models and the modules whatsapp-web.js 1.34.7 asks
  * `window.require` for (see /work/shared/docs/whatsapp-web-surface.md). Unknown names throw.
  * Uses the runtime (page-runtime.ts) and the bridge functions (page-bridge.ts): report, describe,
- * postToServer, sandboxUnlink, maybeSync. Rules: no backticks, no "${".
+ * postToServer, sandboxUnlink, maybeSync, maybeListening. Rules: no backticks, no "${".
  */
 export const PAGE_MODULES_JS = String.raw`
 var me = null;
@@ -79,6 +79,7 @@ class SocketModel extends Model {
 }
 
 var Msg = new Collection(MsgModel);
+hidden(Msg, '_listenerAdded', function (name) { if (name === 'add') setTimeout(maybeListening, 0); });
 var Chat = new Collection(ChatModel);
 var Contact = new Collection(ContactModel);
 var Socket = new SocketModel({ state: 'OPENING', hasSynced: false, stream: 'DISCONNECTED' });
