@@ -11,7 +11,7 @@ import { describeDuration, sleepAt, sleepPlanOf, type SleepPlan, type Usage } fr
 export interface HibernationHost {
   get(sessionId: string): Session;
   has(sessionId: string): boolean;
-  start(sessionId: string, reason: string): { session: Session; settled: Promise<void> };
+  start(sessionId: string, reason: string, options?: { onlyFromHibernated?: boolean }): { session: Session; settled: Promise<void> };
   hibernate(sessionId: string, reason: string, stillWanted: (session: Session) => boolean): Promise<boolean>;
 }
 
@@ -36,6 +36,11 @@ const WAKE_MARGIN_MS = 5_000;
 const WAKE_OUTCOMES: ReadonlySet<SessionStatus> = new Set(['WORKING', 'SCAN_QR_CODE', 'FAILED', 'STOPPED', 'CRASHED']);
 /** A scheduled wake's way there and back; any other status ends it. */
 const COLLECTING: ReadonlySet<SessionStatus> = new Set(['STARTING', 'WORKING', 'STOPPING']);
+/**
+ * A scheduled wake holds its slot this long at most: a session that keeps receiving (a busy group) then stays awake
+ * on its ordinary idle time, and the next queued scheduled wake may start, rather than waiting for good.
+ */
+const MAX_COLLECTING_MS = 2 * 60_000;
 /** A hibernation the manager declined (shutting down, a start queued) is looked at again this much later at most. */
 const DECLINED_RETRY_MS = 10_000;
 
@@ -138,7 +143,12 @@ export class Hibernation {
   private async sleepIfIdle(session: Session, state: SleepState, plan: SleepPlan): Promise<void> {
     if (this.closed || !this.isCurrent(session) || session.status.status !== 'WORKING') return;
     const idle = () => this.deps.timers.now() >= sleepAt(plan, this.usageOf(session, state));
-    if (!idle()) return this.armIdle(session, state);
+    if (!idle()) {
+      if (state.collectingSince !== undefined && this.deps.timers.now() - state.collectingSince >= MAX_COLLECTING_MS) {
+        this.endCollecting(state);
+      }
+      return this.armIdle(session, state);
+    }
     const reason =
       state.collectingSince !== undefined ? 'collected what arrived: asleep again' : `idle for ${describeDuration(plan.idleMs)}: hibernating`;
     state.fallingAsleep = true;
@@ -212,13 +222,15 @@ export class Hibernation {
     try {
       const outcome = nextStatusIn(this.deps.events, session.id, WAKE_OUTCOMES, giveUp.signal);
       try {
-        this.deps.host.start(session.id, `woken: ${why}`);
+        this.deps.host.start(session.id, `woken: ${why}`, { onlyFromHibernated: true });
       } catch (error) {
         // a start already under way (POST .../start) wakes it just as well
         if (!(error instanceof ConflictError && error.code === 'START_IN_PROGRESS')) throw error;
       }
       const status = await outcome;
       if (status === undefined) throw wakeTimedOut(session, timeoutMs);
+      // stopped (or logged out) while it was to wake: the session is simply not running, as for any request
+      if (status === 'STOPPED') throw notReady(session);
       if (status !== 'WORKING') throw wakeFailed(session);
     } finally {
       cancelTimer();

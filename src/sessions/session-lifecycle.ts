@@ -108,10 +108,13 @@ export class SessionLifecycle {
     session.qr = undefined;
     session.pairingCode = undefined;
     if (client) {
+      session.closingClient = client;
       try {
         await withTimeout(client.destroy(), this.deps.settings.stopDeadlineMs, 'browser close deadline');
       } catch (error) {
         session.log('warn', `graceful close failed (${describeError(error)}); killing the browser`);
+      } finally {
+        if (session.closingClient === client) session.closingClient = undefined;
       }
     }
     try {
@@ -138,6 +141,8 @@ export class SessionLifecycle {
     session.client = client;
     session.qrCount = 0;
     const current = () => session.generation === generation;
+    // messages and activity the page reported: also while teardown closes it (hibernating, stopping), or they are lost
+    const reporting = () => current() || session.closingClient === client;
     client.on('qr', (qr) => {
       if (!current()) return;
       session.qr = qr;
@@ -170,17 +175,17 @@ export class SessionLifecycle {
       if (current()) onLoss(generation, { kind: 'crashed', reason });
     });
     client.on('message', (message) => {
-      if (!current()) return;
+      if (!reporting()) return;
       session.lastActivityAt = this.deps.now();
       this.deps.events.emit('message', { sessionId: session.id, me: session.me, message });
     });
     client.on('messageSent', (message) => {
-      if (!current()) return;
+      if (!reporting()) return;
       session.lastActivityAt = this.deps.now();
       this.deps.events.emit('messageSent', { sessionId: session.id, me: session.me, message });
     });
     client.on('activity', (type, payload) => {
-      if (current()) this.deps.events.emit('activity', { sessionId: session.id, me: session.me, type, payload });
+      if (reporting()) this.deps.events.emit('activity', { sessionId: session.id, me: session.me, type, payload });
     });
     return generation;
   }

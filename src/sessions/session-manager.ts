@@ -46,6 +46,8 @@ export class SessionManager {
   private readonly lock = new KeyedLock();
   private readonly lifecycle: SessionLifecycle;
   private shuttingDown = false;
+  /** The start under way per session (settles, never rejects): a restart lets a wake queued behind its stop finish. */
+  private readonly startsUnderWay = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.lifecycle = new SessionLifecycle({ ...deps, ownedBrowserPids: () => this.ownedBrowserPids() });
@@ -151,7 +153,15 @@ export class SessionManager {
   }
 
   /** Begins a start and returns at once with the session STARTING; `settled` resolves when the start is over. */
-  start(sessionId: string, reason = 'start requested'): { session: Session; settled: Promise<void> } {
+  /**
+   * `onlyFromHibernated`: a wake. It starts only a session still HIBERNATED once it has the lock, so that a wake
+   * queued behind a stop, logout or restart never undoes it.
+   */
+  start(
+    sessionId: string,
+    reason = 'start requested',
+    options: { onlyFromHibernated?: boolean } = {},
+  ): { session: Session; settled: Promise<void> } {
     const session = this.get(sessionId);
     if (this.deleting.has(sessionId)) throw beingDeleted(sessionId);
     if (session.unusableReason !== undefined) throw unusable(session);
@@ -170,7 +180,11 @@ export class SessionManager {
     if (STARTABLE.has(status) && !this.lock.isBusy(sessionId)) session.status.moveTo('STARTING', reason);
     const abort = new AbortController();
     session.startAbort = abort;
-    const settled = this.locked(session, 'start', () => this.runStart(session, abort.signal, reason))
+    const settled = this.locked(session, 'start', () =>
+      options.onlyFromHibernated && session.status.status !== 'HIBERNATED' && session.status.status !== 'STARTING'
+        ? Promise.resolve()
+        : this.runStart(session, abort.signal, reason),
+    )
       .catch((error: unknown) => {
         this.deps.logger.error('start failed', { session: sessionId, error: describeError(error) });
         if (session.status.status === 'STARTING') session.status.moveTo('FAILED', `start failed: ${describeError(error)}`);
@@ -178,7 +192,9 @@ export class SessionManager {
       .finally(() => {
         this.pending.delete(sessionId);
         if (session.startAbort === abort) session.startAbort = undefined;
+        if (this.startsUnderWay.get(sessionId) === settled) this.startsUnderWay.delete(sessionId);
       });
+    this.startsUnderWay.set(sessionId, settled);
     return { session, settled };
   }
 
@@ -193,6 +209,8 @@ export class SessionManager {
 
   async restart(sessionId: string): Promise<{ session: Session; settled: Promise<void> }> {
     await this.stop(sessionId);
+    // a wake that came in during the stop is queued behind it and does nothing now (see start): let it finish
+    await this.startsUnderWay.get(sessionId);
     return this.start(sessionId, 'restart requested');
   }
 

@@ -15,6 +15,11 @@ export class Session {
   client: WaClient | undefined;
   /** Bumped whenever a client is attached or dropped, so events of an old client are ignored. */
   generation = 0;
+  /**
+   * The client teardown is closing: until its browser is gone, what it still reports (a message the page took just
+   * before it closed) is kept, though its generation is over. Lifecycle events of it are not.
+   */
+  closingClient: WaClient | undefined;
   qr: string | undefined;
   /** The pairing code the session shows, once one was asked for (it rotates). */
   pairingCode: string | undefined;
