@@ -68,11 +68,18 @@ export function createApp(deps: AppDeps): Express {
   // generated once, when first asked for: it does not change while the server runs, and start-up need not wait for it
   let openApiDocument: ReturnType<typeof buildOpenApiDocument> | undefined;
   const documentOnce = () => (openApiDocument ??= buildOpenApiDocument(deps.info.version));
+  // setup() also fills the swagger-ui-init.js that serve answers with: it runs before serve on any /api-docs path
   let docsPage: RequestHandler | undefined;
-  app.use('/api-docs', swaggerUi.serve, (request: Request, response: Response, next: NextFunction) => {
-    docsPage ??= swaggerUi.setup(documentOnce());
-    docsPage(request, response, next);
-  });
+  const docsOnce = () => (docsPage ??= swaggerUi.setup(documentOnce()));
+  app.use(
+    '/api-docs',
+    (_request: Request, _response: Response, next: NextFunction) => {
+      docsOnce();
+      next();
+    },
+    swaggerUi.serve,
+    (request: Request, response: Response, next: NextFunction) => docsOnce()(request, response, next),
+  );
   app.get('/openapi.json', (_request, response) => {
     response.json(documentOnce());
   });

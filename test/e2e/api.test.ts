@@ -90,6 +90,10 @@ describe('REST API basics (real server process)', () => {
     for (const route of ['/api/v1/sessions', '/api/v1/sessions/{id}/send-text', '/api/v1/sessions/{id}/sandbox/scan', '/api/v1/sessions/{id}/qr/image', '/api/v1/sessions/{id}/webhooks', '/api/v1/events/stream', '/api/v1/maintenance/terminate-inactive']) {
       assert.ok(spec.body.paths[route], `${route} documented`);
     }
+    // a browser with the page cached asks for the init script first: it must already carry the document
+    const init = await fetch(`${await server.baseUrl}/api-docs/swagger-ui-init.js`);
+    assert.equal(init.status, 200);
+    assert.match(await init.text(), /\/api\/v1\/sessions\/\{id\}\/send-text/);
     const docs = await fetch(`${await server.baseUrl}/api-docs/`);
     assert.equal(docs.status, 200);
     assert.match(await docs.text(), /swagger-ui/i);

@@ -43,8 +43,8 @@ describe('chats (real server, Chromium, whatsapp-web.js, sandbox)', () => {
     assert.equal(byId.get('15557770001@c.us')?.lastMessage?.body, 'first contact, two');
     assert.equal(byId.get('15557770002@c.us')?.isGroup, false);
 
-    // a reply marks the chat seen (whatsapp-web.js sends seen before it sends) and makes it the newest
-    const sent = await server.api('POST', '/api/v1/sessions/reader/send-text', { chatId: '15557770001', content: 'answering you' });
+    // a reply makes the chat the newest; asked to (markSeen), it also marks the chat seen before it is sent
+    const sent = await server.api('POST', '/api/v1/sessions/reader/send-text', { chatId: '15557770001', content: 'answering you', markSeen: true });
     assert.equal(sent.status, 201, JSON.stringify(sent.body));
     await pollUntil(
       async () => {
