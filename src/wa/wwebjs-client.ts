@@ -24,21 +24,21 @@ import { groupNotificationPayload, WwebjsGroups } from './wwebjs-groups.js';
 import { downloadMedia, sendMedia, toWaMessage } from './wwebjs-media.js';
 import { sendContacts, sendLocation, sendPoll, sendText } from './wwebjs-sending.js';
 
-const { Client, LocalAuth } = wwebjs;
+const { Client, DefaultOptions, LocalAuth } = wwebjs;
 type LibraryClient = InstanceType<typeof Client>;
 
 /** LocalAuth that says when the browser has been launched: the library sets pupBrowser just before this hook. */
 class LaunchReportingLocalAuth extends LocalAuth {
   constructor(
     options: { clientId: string; dataPath: string },
-    private readonly onBrowserLaunched: () => void,
+    private readonly onBrowserLaunched: () => Promise<void>,
   ) {
     super(options);
   }
 
   // the library's typings declare the hook as a property, so it is overridden as one
   override afterBrowserInitialized = async (): Promise<void> => {
-    this.onBrowserLaunched();
+    await this.onBrowserLaunched();
     await LocalAuth.prototype.afterBrowserInitialized.call(this);
   };
 }
@@ -74,10 +74,11 @@ class WwebjsClient implements WaClient {
 
   constructor(options: WaClientOptions, baseArgs: string[], settings: WwebjsFactorySettings) {
     const args = [...baseArgs, ...options.chromiumArgs];
+    const networkEvents = needsNetworkEvents(options, settings);
     if (options.proxy) args.push(`--proxy-server=${options.proxy.protocol}://${options.proxy.address}`);
     this.client = new Client({
       authStrategy: new LaunchReportingLocalAuth({ clientId: options.sessionId, dataPath: options.profileParent }, () =>
-        this.reportLaunchSettled(),
+        this.browserLaunched(networkEvents),
       ),
       authTimeoutMs: options.authTimeoutMs,
       qrMaxRetries: options.qrMaxRetries,
@@ -99,7 +100,7 @@ class WwebjsClient implements WaClient {
         pipe: true,
         // Network events (a CDP message per request, response and WebSocket frame, each relayed by the browser
         // process) are only used by proxy authentication and the cached web version's request interception
-        networkEnabled: needsNetworkEvents(options, settings),
+        networkEnabled: networkEvents,
       },
     });
     this.client.on('qr', (qr: string) => this.emit('qr', qr));
@@ -129,6 +130,20 @@ class WwebjsClient implements WaClient {
   updateGroup: WaGroupCommands['updateGroup'] = (groupId, changes) => this.groups.updateGroup(groupId, changes);
   getGroupInviteCode: WaGroupCommands['getGroupInviteCode'] = (groupId) => this.groups.getGroupInviteCode(groupId);
   leaveGroup: WaGroupCommands['leaveGroup'] = (groupId) => this.groups.leaveGroup(groupId);
+
+  /**
+   * The library's browser and page are up, before it loads WhatsApp Web. Without network events puppeteer drops
+   * the library's page.setUserAgent; it is applied through Emulation instead, or the client hints would name the
+   * real browser and platform while the user agent string names the library's.
+   */
+  private async browserLaunched(networkEvents: boolean): Promise<void> {
+    this.reportLaunchSettled();
+    const page = this.client.pupPage;
+    const userAgent = DefaultOptions.userAgent;
+    if (networkEvents || page === undefined || typeof userAgent !== 'string' || this.closing) return;
+    const session = await page.createCDPSession();
+    await session.send('Emulation.setUserAgentOverride', { userAgent });
+  }
 
   async initialize(): Promise<void> {
     this.launchSettled = new Promise<void>((resolve) => {

@@ -100,6 +100,20 @@ describe('sessions end to end: real server, real Chromium, whatsapp-web.js 1.34.
     }
   });
 
+  test("the browser's client hints agree with its user agent string", async () => {
+    const described = server
+      .fullLogs()
+      .split('\n')
+      .map((line) => /"message":"sandbox page: browser: ([^"]*)"/.exec(line)?.[1])
+      .find((found) => found !== undefined);
+    assert.ok(described, 'the sandbox page told what browser it runs in');
+    const [userAgent = '', hints = ''] = described.split(' | client hints: ');
+    const version = /Chrome\/(\d+)/.exec(userAgent)?.[1];
+    assert.ok(version, userAgent);
+    for (const brand of hints.matchAll(/(?:Chromium|Google Chrome) (\d+)/g)) assert.equal(brand[1], version, described);
+    if (/Macintosh/.test(userAgent)) assert.doesNotMatch(hints, /on (Linux|Windows)/, described);
+  });
+
   test('an incoming message is visible through the API', async () => {
     const incoming = await server.api('POST', '/api/v1/sessions/alpha/sandbox/incoming', { from: '15557770000', body: 'is anyone there?' });
     assert.equal(incoming.status, 201, JSON.stringify(incoming.body));

@@ -183,7 +183,17 @@ async function sandboxUnlink() {
   listeningReported = false;
 }
 
+/** What WhatsApp learns of the linked browser (its phone lists the device by it): the user agent and client hints. */
+function reportBrowser() {
+  var hints = navigator.userAgentData;
+  var described = hints
+    ? hints.brands.map(function (b) { return b.brand + ' ' + b.version; }).join(', ') + ' on ' + (hints.platform || '(none)')
+    : '(none)';
+  report('info', 'browser: ' + navigator.userAgent + ' | client hints: ' + described);
+}
+
 async function hello() {
+  reportBrowser();
   var reply = await postToServer('/sandbox/hello', { pairing: pairing });
   if (reply.linked) {
     if (!pairing || pairing.deviceId !== reply.pairing.deviceId) await savePairing(reply.pairing);
