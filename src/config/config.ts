@@ -161,7 +161,7 @@ export interface AppConfig {
   readonly restoreConcurrency: number;
   /** --hibernate-after-minutes: the default of sessions whose config does not set hibernateAfterMinutes. */
   readonly hibernateAfterMinutes?: number;
-  /** --wake-concurrency: scheduled wakes (wakeEveryMinutes) under way at once. */
+  /** --wake-concurrency: scheduled wakes under way at once, and wakes of any kind launching a browser at once. */
   readonly wakeConcurrency: number;
   readonly stopDeadlineMs: number;
 }

@@ -6,6 +6,7 @@ import { nextStatusIn, type SessionEventMap, type SessionEvents } from './sessio
 import type { SessionStatus } from './session-status.js';
 import { notReady, wakeFailed, wakeTimedOut } from './session-errors.js';
 import { describeDuration, sleepAt, sleepPlanOf, type SleepPlan, type Usage } from './hibernation-policy.js';
+import { WakeLaunches } from './wake-launches.js';
 
 /** What hibernation needs of the session manager. */
 export interface HibernationHost {
@@ -18,7 +19,7 @@ export interface HibernationHost {
 export interface HibernationSettings {
   /** --hibernate-after-minutes: for sessions whose config does not say; undefined = never. */
   defaultHibernateAfterMinutes: number | undefined;
-  /** Scheduled wakes under way at once (a request's wake never waits for these). */
+  /** Scheduled wakes under way at once, and wakes of any kind launching a browser at once (requests go first). */
   scheduledWakeConcurrency: number;
 }
 
@@ -68,10 +69,13 @@ export class Hibernation {
   /** States with a timer armed, so that close() can cancel them all. */
   private readonly armed = new Set<SleepState>();
   private readonly wakeQueue: Session[] = [];
+  private readonly launches: WakeLaunches;
   private wakeSlotsInUse = 0;
   private closed = false;
 
-  constructor(private readonly deps: HibernationDeps) {}
+  constructor(private readonly deps: HibernationDeps) {
+    this.launches = new WakeLaunches(deps.settings.scheduledWakeConcurrency);
+  }
 
   /** Starts following status changes; call it before boot restores anything. */
   start(): void {
@@ -208,18 +212,22 @@ export class Hibernation {
   }
 
   private shareWake(session: Session, state: SleepState, why: string): Promise<void> {
-    state.wake ??= this.runWake(session, why).finally(() => {
+    state.wake ??= this.runWake(session, why, !state.holdsWakeSlot).finally(() => {
       state.wake = undefined;
     });
     return state.wake;
   }
 
   /** A start from HIBERNATED (queued behind a hibernation still closing the browser), awaited until it settles. */
-  private async runWake(session: Session, why: string): Promise<void> {
+  private async runWake(session: Session, why: string, urgent: boolean): Promise<void> {
     const timeoutMs = session.config.authTimeout * 1000 + WAKE_MARGIN_MS;
     const giveUp = new AbortController();
     const cancelTimer = this.deps.timers.after(timeoutMs, () => giveUp.abort());
+    let release: (() => void) | undefined;
     try {
+      // the wait for a launch slot counts against the deadline: a request is told 503 rather than kept forever
+      release = await this.launches.acquire(urgent, giveUp.signal).catch(() => undefined);
+      if (release === undefined) throw wakeTimedOut(session, timeoutMs);
       const outcome = nextStatusIn(this.deps.events, session.id, WAKE_OUTCOMES, giveUp.signal);
       try {
         this.deps.host.start(session.id, `woken: ${why}`, { onlyFromHibernated: true });
@@ -233,6 +241,7 @@ export class Hibernation {
       if (status === 'STOPPED') throw notReady(session);
       if (status !== 'WORKING') throw wakeFailed(session);
     } finally {
+      release?.();
       cancelTimer();
       giveUp.abort();
     }

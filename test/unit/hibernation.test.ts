@@ -175,6 +175,24 @@ test('a send to a HIBERNATED session wakes it and is served; concurrent requests
   assert.equal(session.status.status, 'HIBERNATED', 'and it sleeps again when quiet');
 });
 
+test('a broadcast to many sleeping sessions launches their browsers --wake-concurrency at a time; every send is served', async () => {
+  const fixture = setup({ wakeConcurrency: 2 });
+  const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+  for (const id of ids) await linked(fixture, id, { hibernateAfterMinutes: 1 });
+  await fixture.timers.advance(MINUTE);
+  assert.ok(ids.every((id) => fixture.manager.get(id).status.status === 'HIBERNATED'));
+  let launching = 0;
+  let most = 0;
+  fixture.events.on('status', ({ change }) => {
+    if (change.to === 'STARTING') most = Math.max(most, ++launching);
+    if (change.from === 'STARTING') launching--;
+  });
+  const sent = await Promise.all(ids.map((id) => fixture.messaging.sendText(id, '1555@c.us', `to ${id}`)));
+  assert.deepEqual(sent.map((message) => message.body), ids.map((id) => `to ${id}`));
+  assert.ok(ids.every((id) => fixture.manager.get(id).status.status === 'WORKING'));
+  assert.equal(most, 2, 'never more than --wake-concurrency browsers launching at once');
+});
+
 test('POST .../wake: WORKING when it answers; a stopped session is a 409, not a start', async () => {
   const fixture = setup();
   const session = await linked(fixture, 'desk', { hibernateAfterMinutes: 1 });
