@@ -48,6 +48,8 @@ const DECLINED_RETRY_MS = 10_000;
 /** Per session, kept in a WeakMap: a deleted session's state goes with it. */
 interface SleepState {
   lastUsedAt: number;
+  /** When it last became WORKING: a wake is no activity of its own, but the session stays up its idle time after. */
+  workingSince: number;
   inFlight: number;
   collectingSince: number | undefined;
   holdsWakeSlot: boolean;
@@ -125,7 +127,10 @@ export class Hibernation {
     const state = this.stateOf(session);
     this.cancelTimers(state);
     if (!COLLECTING.has(change.to)) this.endCollecting(state);
-    if (change.to === 'WORKING') this.armIdle(session, state);
+    if (change.to === 'WORKING') {
+      state.workingSince = this.deps.timers.now();
+      this.armIdle(session, state);
+    }
     if (change.to === 'HIBERNATED') this.armWake(session, state);
   };
 
@@ -235,7 +240,11 @@ export class Hibernation {
         // a start already under way (POST .../start) wakes it just as well
         if (!(error instanceof ConflictError && error.code === 'START_IN_PROGRESS')) throw error;
       }
+      const activityBefore = session.lastActivityAt;
       const status = await outcome;
+      // coming up counts as activity for a start, not for a wake: terminate-inactive measures how long the account
+      // has been dormant from its last message or command, which a scheduled wake every few minutes would reset
+      if (status === 'WORKING') session.lastActivityAt = activityBefore;
       if (status === undefined) throw wakeTimedOut(session, timeoutMs);
       // stopped (or logged out) while it was to wake: the session is simply not running, as for any request
       if (status === 'STOPPED') throw notReady(session);
@@ -270,7 +279,7 @@ export class Hibernation {
 
   private usageOf(session: Session, state: SleepState): Usage {
     return {
-      lastActivityAt: session.lastActivityAt,
+      lastActivityAt: Math.max(session.lastActivityAt, state.workingSince),
       lastUsedAt: state.lastUsedAt,
       inFlight: state.inFlight,
       collectingSince: state.collectingSince,
@@ -286,6 +295,7 @@ export class Hibernation {
     if (!state) {
       state = {
         lastUsedAt: 0,
+        workingSince: 0,
         inFlight: 0,
         collectingSince: undefined,
         holdsWakeSlot: false,

@@ -264,6 +264,21 @@ test('wakeEveryMinutes: a scheduled wake collects what arrived, then sleeps agai
   assert.equal(fixture.timers.armed, 1, 'the next scheduled wake');
 });
 
+test('a scheduled wake with nothing to collect is no activity: the account stays as dormant as it was', async () => {
+  const fixture = setup();
+  const session = await linked(fixture, 'desk', { hibernateAfterMinutes: 5, wakeEveryMinutes: 30 });
+  const lastActive = session.lastActivityAt;
+  await fixture.timers.advance(5 * MINUTE);
+  assert.equal(session.status.status, 'HIBERNATED');
+  await fixture.timers.advance(30 * MINUTE);
+  await until(() => session.status.status === 'WORKING', 'the scheduled wake');
+  assert.equal(session.lastActivityAt, lastActive, 'terminate-inactive still sees it idle since before it slept');
+  await fixture.timers.advance(14_000);
+  assert.equal(session.status.status, 'WORKING', 'it still stays up to collect, counted from the wake');
+  await fixture.timers.advance(1_000);
+  assert.equal(session.status.status, 'HIBERNATED');
+});
+
 test('a request during a scheduled wake keeps the session awake on the ordinary idle time', async () => {
   const fixture = setup();
   const session = await linked(fixture, 'desk', { hibernateAfterMinutes: 5, wakeEveryMinutes: 30 });
