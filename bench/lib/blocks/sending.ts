@@ -8,22 +8,53 @@ interface Outbox {
   messages: unknown[];
 }
 
-/** Messages per second through POST send-text from `clients` clients at once; every message checked on the phone. */
+interface EventsPage {
+  events: { id: string; event: string; payload: { body?: unknown } }[];
+}
+
+/** The bodies of every message.sent in the session's durable log, oldest first. */
+async function sentInLog(server: ServerProcess, sessionId: string): Promise<string[]> {
+  const bodies: string[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const query = after === undefined ? 'limit=1000' : `limit=1000&after=${after}`;
+    const page = (await server.api<EventsPage>('GET', `/api/v1/sessions/${sessionId}/events?${query}`)).body.events;
+    for (const envelope of page) if (envelope.event === 'message.sent') bodies.push(String(envelope.payload.body));
+    if (page.length < 1000) return bodies;
+    after = page[page.length - 1]!.id;
+  }
+}
+
+/**
+ * Messages per second through POST send-text from `clients` clients at once; every message checked on the phone,
+ * and in the durable log exactly once, each client's in the order it sent them.
+ */
 async function sendRate(server: ServerProcess, sessionId: string, clients: number, sends: number): Promise<number> {
   const outbox = async () => (await server.api<Outbox>('GET', `/api/v1/sessions/${sessionId}/sandbox/outbox`)).body.messages.length;
   const before = await outbox();
+  const bodyOf = (i: number) => `bench ${clients} ${i}`;
+  const sentBy: string[][] = Array.from({ length: clients }, () => []);
   let next = 0;
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    sentBy.map(async (mine) => {
       for (let i = next++; i < sends; i = next++) {
-        const sent = await server.api('POST', `/api/v1/sessions/${sessionId}/send-text`, { chatId: '15557770000', content: `bench ${clients} ${i}` });
+        const sent = await server.api('POST', `/api/v1/sessions/${sessionId}/send-text`, { chatId: '15557770000', content: bodyOf(i) });
         if (sent.status !== 201) throw new Error(`send ${i}: ${sent.status} ${JSON.stringify(sent.body)}`);
+        mine.push(bodyOf(i));
       }
     }),
   );
   const seconds = since(start) / 1000;
   await pollUntil(async () => (await outbox()) >= before + sends, { what: `all ${sends} messages on the phone` });
+  const logged = (await sentInLog(server, sessionId)).filter((body) => body.startsWith(`bench ${clients} `));
+  if (logged.length !== sends || new Set(logged).size !== sends) {
+    throw new Error(`the log holds ${logged.length} message.sent (${new Set(logged).size} distinct) of ${sends} sent`);
+  }
+  for (const [client, mine] of sentBy.entries()) {
+    const inLog = logged.filter((body) => mine.includes(body));
+    if (inLog.join('\n') !== mine.join('\n')) throw new Error(`client ${client}'s messages are out of order in the log`);
+  }
   return sends / seconds;
 }
 
