@@ -1,5 +1,5 @@
 import type { Logger } from '../shared/logger.js';
-import { ConflictError, describeError } from '../shared/errors.js';
+import { ConflictError, describeError, SessionNotFoundError } from '../shared/errors.js';
 import { runAt, type Timers } from '../shared/timers.js';
 import type { Session } from './session.js';
 import { nextStatusIn, type SessionEventMap, type SessionEvents } from './session-events.js';
@@ -12,6 +12,8 @@ import { WakeLaunches } from './wake-launches.js';
 export interface HibernationHost {
   get(sessionId: string): Session;
   has(sessionId: string): boolean;
+  /** Loaded and not being deleted. */
+  isActive(sessionId: string): boolean;
   start(sessionId: string, reason: string, options?: { onlyFromHibernated?: boolean }): { session: Session; settled: Promise<void> };
   hibernate(sessionId: string, reason: string, stillWanted: (session: Session) => boolean): Promise<boolean>;
 }
@@ -245,6 +247,8 @@ export class Hibernation {
       // coming up counts as activity for a start, not for a wake: terminate-inactive measures how long the account
       // has been dormant from its last message or command, which a scheduled wake every few minutes would reset
       if (status === 'WORKING') session.lastActivityAt = activityBefore;
+      // deleted while it was to wake: a 404, as for any request to a session that is gone
+      if (!this.isCurrent(session) || !this.deps.host.isActive(session.id)) throw new SessionNotFoundError(session.id);
       if (status === undefined) throw wakeTimedOut(session, timeoutMs);
       // stopped (or logged out) while it was to wake: the session is simply not running, as for any request
       if (status === 'STOPPED') throw notReady(session);

@@ -193,6 +193,20 @@ test('a broadcast to many sleeping sessions launches their browsers --wake-concu
   assert.equal(most, 2, 'never more than --wake-concurrency browsers launching at once');
 });
 
+test('a request whose wake is cut short by a delete answers 404, as for any session that is gone', async () => {
+  const fixture = setup();
+  await linked(fixture, 'desk', { hibernateAfterMinutes: 1 });
+  await fixture.timers.advance(MINUTE);
+  clientsAnswer(fixture, 'nothing');
+  const send = fixture.messaging.sendText('desk', '1555@c.us', 'never sent');
+  await until(() => fixture.manager.get('desk').status.status === 'STARTING', 'the wake');
+  await fixture.manager.delete('desk');
+  await assert.rejects(send, (error: AppError) => {
+    assert.equal(error.status, 404, `${error.code}: ${error.message}`);
+    return true;
+  });
+});
+
 test('POST .../wake: WORKING when it answers; a stopped session is a 409, not a start', async () => {
   const fixture = setup();
   const session = await linked(fixture, 'desk', { hibernateAfterMinutes: 1 });
