@@ -7,7 +7,7 @@
  */
 import { ServerProcess, linkSession, pollUntil, sessionProcesses } from '../test/e2e/harness.js';
 import { WebhookReceiver } from '../test/e2e/receiver.js';
-import { memoryOf, SERVER_ENV } from '../bench/lib/server.js';
+import { loggedEvents, memoryOf, SERVER_ENV } from '../bench/lib/server.js';
 import { growthOf, parseSoakOptions, slopePerMinute, type Sample } from './soak-stats.js';
 
 const options = parseSoakOptions(process.argv.slice(2));
@@ -38,18 +38,11 @@ async function drive(server: ServerProcess, sessionId: string, traffic: Traffic,
 
 /** How many message / message.sent events the session's durable log holds. */
 async function logged(server: ServerProcess, sessionId: string): Promise<{ received: number; sent: number }> {
-  const counts = { received: 0, sent: 0 };
-  let after: string | undefined;
-  for (;;) {
-    const query = after === undefined ? 'limit=1000' : `limit=1000&after=${after}`;
-    const page = (await server.api<{ events: { id: string; event: string }[] }>('GET', `/api/v1/sessions/${sessionId}/events?${query}`)).body.events;
-    for (const envelope of page) {
-      if (envelope.event === 'message') counts.received++;
-      if (envelope.event === 'message.sent') counts.sent++;
-    }
-    if (page.length < 1000) return counts;
-    after = page[page.length - 1]!.id;
-  }
+  const events = await loggedEvents(server, sessionId);
+  return {
+    received: events.filter((envelope) => envelope.event === 'message').length,
+    sent: events.filter((envelope) => envelope.event === 'message.sent').length,
+  };
 }
 
 async function sample(server: ServerProcess, ids: readonly string[], startedAt: number): Promise<Sample> {

@@ -2,27 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { linkSession, pollUntil, type ServerProcess } from '../../../test/e2e/harness.js';
 import type { Block } from '../block.js';
 import { ratioTarget } from '../figures.js';
+import { loggedEvents } from '../server.js';
 import { since } from '../stats.js';
 
 interface Outbox {
   messages: unknown[];
-}
-
-interface EventsPage {
-  events: { id: string; event: string; payload: { body?: unknown } }[];
-}
-
-/** The bodies of every message.sent in the session's durable log, oldest first. */
-async function sentInLog(server: ServerProcess, sessionId: string): Promise<string[]> {
-  const bodies: string[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const query = after === undefined ? 'limit=1000' : `limit=1000&after=${after}`;
-    const page = (await server.api<EventsPage>('GET', `/api/v1/sessions/${sessionId}/events?${query}`)).body.events;
-    for (const envelope of page) if (envelope.event === 'message.sent') bodies.push(String(envelope.payload.body));
-    if (page.length < 1000) return bodies;
-    after = page[page.length - 1]!.id;
-  }
 }
 
 /**
@@ -47,7 +31,10 @@ async function sendRate(server: ServerProcess, sessionId: string, clients: numbe
   );
   const seconds = since(start) / 1000;
   await pollUntil(async () => (await outbox()) >= before + sends, { what: `all ${sends} messages on the phone` });
-  const logged = (await sentInLog(server, sessionId)).filter((body) => body.startsWith(`bench ${clients} `));
+  const logged = (await loggedEvents(server, sessionId))
+    .filter((envelope) => envelope.event === 'message.sent')
+    .map((envelope) => String(envelope.payload.body))
+    .filter((body) => body.startsWith(`bench ${clients} `));
   if (logged.length !== sends || new Set(logged).size !== sends) {
     throw new Error(`the log holds ${logged.length} message.sent (${new Set(logged).size} distinct) of ${sends} sent`);
   }
