@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import wwebjs from 'whatsapp-web.js';
-import type { Contact, GroupNotification, Message, Reaction } from 'whatsapp-web.js';
+import type { Contact } from 'whatsapp-web.js';
 import { BASE_CHROMIUM_ARGS, LEAN_CHROMIUM_ARGS } from '../browser/chromium.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -20,7 +20,8 @@ import type {
   WaSendMediaOptions,
 } from './wa-client.js';
 import type { WaGroupCommands } from './wa-groups.js';
-import { groupNotificationPayload, WwebjsGroups } from './wwebjs-groups.js';
+import { forwardLibraryEvents } from './wwebjs-events.js';
+import { WwebjsGroups } from './wwebjs-groups.js';
 import { downloadMedia, sendMedia, toWaMessage } from './wwebjs-media.js';
 import { sendContacts, sendLocation, sendPoll, sendText } from './wwebjs-sending.js';
 
@@ -103,22 +104,7 @@ class WwebjsClient implements WaClient {
         networkEnabled: networkEvents,
       },
     });
-    this.client.on('qr', (qr: string) => this.emit('qr', qr));
-    this.client.on('authenticated', () => this.emit('authenticated'));
-    // requestPairingCode's first code, and the new one it asks for every 3 minutes while nobody entered it
-    this.client.on('code', (code: string) => this.emit('pairingCode', code));
-    this.client.on('ready', () => {
-      const info = this.client.info;
-      this.emit('ready', { id: info.wid._serialized, pushName: info.pushname });
-    });
-    this.client.on('disconnected', (reason: unknown) => {
-      if (!this.closing) this.emit('disconnected', String(reason));
-    });
-    this.client.on('message', (message: Message) => this.emit('message', toWaMessage(message)));
-    this.client.on('message_create', (message: Message) => {
-      if (message.fromMe) this.emit('messageSent', toWaMessage(message));
-    });
-    this.forwardActivity();
+    forwardLibraryEvents(this.client, (event, ...args) => this.emitter.emit(event, ...args), () => this.closing);
     this.groups = new WwebjsGroups(this.client);
   }
 
@@ -285,44 +271,6 @@ class WwebjsClient implements WaClient {
 
   private emit<E extends WaClientEventName>(event: E, ...args: WaClientEvents[E]): void {
     this.emitter.emit(event, ...args);
-  }
-
-  private forwardActivity(): void {
-    const chatOf = (message: Message) => (message.fromMe ? message.to : message.from);
-    this.client.on('message_ack', (message: Message, ack: number) =>
-      this.emit('activity', 'message.ack', { messageId: message.id._serialized, chatId: chatOf(message), ack }),
-    );
-    this.client.on('message_revoke_everyone', (message: Message, revoked?: Message | null) =>
-      this.emit('activity', 'message.revoked', {
-        messageId: (revoked ?? message).id._serialized,
-        chatId: chatOf(message),
-      }),
-    );
-    this.client.on('message_edit', (message: Message, newBody: unknown, previousBody: unknown) =>
-      this.emit('activity', 'message.edited', {
-        messageId: message.id._serialized,
-        chatId: chatOf(message),
-        body: String(newBody),
-        previousBody: String(previousBody),
-      }),
-    );
-    this.client.on('message_reaction', (reaction: Reaction) =>
-      this.emit('activity', 'message.reaction', {
-        messageId: reaction.msgId._serialized,
-        reaction: reaction.reaction,
-        senderId: reaction.senderId,
-        timestamp: reaction.timestamp,
-      }),
-    );
-    for (const [libraryEvent, type] of [
-      ['group_join', 'group.join'],
-      ['group_leave', 'group.leave'],
-    ] as const) {
-      this.client.on(libraryEvent, (notification: GroupNotification) =>
-        this.emit('activity', type, groupNotificationPayload(notification)),
-      );
-    }
-    this.client.on('change_state', (state: unknown) => this.emit('activity', 'state.change', { state: String(state) }));
   }
 
   /** whatsapp-web.js reports nothing when Chromium or its tab dies; the browser and page do. */
