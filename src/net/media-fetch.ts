@@ -2,12 +2,12 @@ import { AppError, InvalidInputError, TimeoutError, TooLargeError } from '../sha
 import { MIMETYPE_PATTERN } from '../shared/media-types.js';
 import {
   checkUrlAsWritten,
-  createGuardedFetch,
   createOutboundPolicy,
   findRefusedAddressError,
   type AllowEntry,
   type OutboundPolicy,
 } from './outbound-policy.js';
+import { createGuardedFetch } from './guarded-connections.js';
 
 /**
  * Fetches media a client named by URL, under the same guard as webhooks: every hop is checked as written and

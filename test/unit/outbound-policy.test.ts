@@ -6,16 +6,13 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { InvalidInputError } from '../../src/shared/errors.js';
 import {
   checkUrlAsWritten,
-  createGuardedFetch,
-  createGuardedLookup,
   createOutboundPolicy,
   findRefusedAddressError,
   parseAllowHosts,
   RefusedAddressError,
-  resolveChecked,
   type RefusedRange,
-  type ResolveAll,
 } from '../../src/net/outbound-policy.js';
+import { createGuardedFetch, createGuardedLookup, resolveChecked, type ResolveAll } from '../../src/net/guarded-connections.js';
 
 const byDefault = createOutboundPolicy({ allowHosts: [] });
 const allowing = (text: string) => createOutboundPolicy({ allowHosts: parseAllowHosts(text), allowSetting: '--test-allow' });

@@ -13,7 +13,8 @@ import {
 } from '../../src/events/webhooks/webhook-signature.js';
 import type { RetryPolicy, WebhookKey, WebhookTarget } from '../../src/events/webhooks/webhook-types.js';
 import { createWebhookPolicy } from '../../src/events/webhooks/webhook-url.js';
-import { parseAllowHosts, type ResolveAll } from '../../src/net/outbound-policy.js';
+import { parseAllowHosts } from '../../src/net/outbound-policy.js';
+import type { ResolveAll } from '../../src/net/guarded-connections.js';
 import { createGuardedPost, type PostWebhook } from '../../src/events/webhooks/webhook-post.js';
 import { InMemoryDeliveryQueue } from '../fakes/in-memory-delivery-queue.js';
 

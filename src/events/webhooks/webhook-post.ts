@@ -1,5 +1,6 @@
 import type { Agent } from 'undici';
-import { createGuardedAgent, type GuardOptions, type OutboundPolicy } from '../../net/outbound-policy.js';
+import type { OutboundPolicy } from '../../net/outbound-policy.js';
+import { createGuardedAgent, type GuardOptions } from '../../net/guarded-connections.js';
 import { undici } from '../../net/undici-module.js';
 
 /** One webhook delivery attempt as sent: never redirected, bounded by the signal. */

@@ -3,11 +3,10 @@ import {
   createOutboundPolicy,
   MAX_URL_LENGTH,
   RefusedAddressError,
-  resolveChecked,
   type AllowEntry,
   type OutboundPolicy,
-  type ResolveAll,
 } from '../../net/outbound-policy.js';
+import { resolveChecked, type ResolveAll } from '../../net/guarded-connections.js';
 
 export const MAX_WEBHOOK_URL_LENGTH = MAX_URL_LENGTH;
 
