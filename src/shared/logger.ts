@@ -30,7 +30,20 @@ function redactSecrets(known: readonly string[]): winston.Logform.Format {
   })();
 }
 
+/**
+ * Log output whose reader went away (the parent exited, a pipe closed) fails every write with EPIPE. Unhandled, that
+ * error is an uncaught exception, whose log line fails the same way: the process spun at full CPU, growing, and
+ * never stopped. Lines with nowhere to go are dropped instead; the server runs on.
+ */
+function dropLinesOnceOutputCloses(): void {
+  for (const output of [process.stdout, process.stderr]) {
+    if (!output.listeners('error').includes(ignoreOutputError)) output.on('error', ignoreOutputError);
+  }
+}
+function ignoreOutputError(): void {}
+
 export function createLogger(level: LogLevel = 'info', secrets: readonly string[] = []): Logger {
+  dropLinesOnceOutputCloses();
   const logger = winston.createLogger({
     level,
     format: winston.format.combine(redactSecrets(secrets), winston.format.timestamp(), winston.format.json()),
