@@ -8,11 +8,6 @@ export const PAGE_ACTIONS_JS = String.raw`
 function reportAction(kind, target, value) {
   return postToServer('/sandbox/action', { kind: kind, target: target, value: value, t: nowSeconds() });
 }
-function requireMsg(id) {
-  var msg = Msg.get(id);
-  if (!msg) throw new Error('no message ' + id + ' on this page');
-  return msg;
-}
 /** The table WhatsApp Web keeps reactions in; whatsapp-web.js wraps bulkUpsert to report them. */
 var reactionTableMode = { bulkUpsert: function (reactions) { return reactions; } };
 function newReaction(msg, sender, emoji) {
@@ -28,16 +23,16 @@ function revokeMsg(msg) {
   msg.set('body', '');
 }
 
-function applyPhoneReaction(d) {
-  reactionTableMode.bulkUpsert([newReaction(requireMsg(d.messageId), createWid(d.from), d.emoji)]);
+async function applyPhoneReaction(d) {
+  reactionTableMode.bulkUpsert([newReaction(await findMsg(d.messageId), createWid(d.from), d.emoji)]);
 }
-function applyPhoneEdit(d) {
-  var msg = requireMsg(d.messageId);
+async function applyPhoneEdit(d) {
+  var msg = await findMsg(d.messageId);
   msg.set({ latestEditSenderTimestampMs: Date.now() });
   msg.set('body', d.body);
 }
-function applyPhoneRevoke(d) { revokeMsg(requireMsg(d.messageId)); }
-function applyPhoneAck(d) { requireMsg(d.messageId).set('ack', d.ack); }
+async function applyPhoneRevoke(d) { revokeMsg(await findMsg(d.messageId)); }
+async function applyPhoneAck(d) { (await findMsg(d.messageId)).set('ack', d.ack); }
 
 function chatStateSender(state) {
   return async function (wid) { await reportAction('presence', createWid(wid)._serialized, state); };

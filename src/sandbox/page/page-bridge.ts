@@ -132,7 +132,7 @@ function becomeUnpaired(ref) {
  * A contact's message as WhatsApp Web builds it: inside a group the chat is the group, and the key and the message
  * name the participant who wrote it; a reply carries the quoted message's context. Null when it is already here.
  */
-function incomingMessage(d, attrs) {
+async function incomingMessage(d, attrs) {
   if (!me) throw new Error('this page is not linked');
   var sender = createWid(d.from);
   var remote = d.group ? createWid(d.group) : sender;
@@ -143,9 +143,7 @@ function incomingMessage(d, attrs) {
     isNewMsg: true, local: false };
   if (d.group) base.author = sender;
   if (d.quoted) {
-    var quoted = Msg.get(d.quoted);
-    if (!quoted) throw new Error('no message ' + d.quoted + ' to reply to on this page');
-    Object.assign(base, quoted.msgContextInfo(chat));
+    Object.assign(base, (await findMsg(d.quoted)).msgContextInfo(chat));
   }
   return { chat: chat, msg: new MsgModel(Object.assign(base, attrs)) };
 }
@@ -157,7 +155,7 @@ function deliverIncoming(incoming) {
   chat.lastReceivedKey = msg.id;
   chat.set({ t: msg.t, unreadCount: (chat.unreadCount || 0) + 1 });
 }
-function receive(d) {
+async function receive(d) {
   var attrs = { body: d.body };
   if (d.location) {
     attrs = { type: 'location', body: '', lat: d.location.latitude, lng: d.location.longitude, loc: d.location.description };
@@ -166,7 +164,7 @@ function receive(d) {
     var name = /\nFN:([^\n]*)/.exec(d.vcard);
     attrs = { type: 'vcard', body: d.vcard, vcardFormattedName: name ? name[1] : undefined };
   }
-  var incoming = incomingMessage(d, attrs);
+  var incoming = await incomingMessage(d, attrs);
   if (incoming) deliverIncoming(incoming);
 }
 /** A fixed 15-digit LID per phone number (real LIDs are unrelated to the number; the sandbox only needs it stable). */
@@ -206,10 +204,14 @@ async function hello() {
   }
   becomeUnpaired(reply.ref);
 }
+/** The phone's events are applied one after another, in the order sent, though some wait for the message store. */
+var applying = Promise.resolve();
 function answer(name, handler) {
   events.addEventListener(name, function (e) {
     var d = JSON.parse(e.data);
-    Promise.resolve().then(function () { return handler(d); }).then(function () {
+    var applied = applying.then(function () { return handler(d); });
+    applying = applied.catch(function () { return undefined; });
+    applied.then(function () {
       return postToServer('/sandbox/ack', { seq: d.seq, ok: true });
     }, function (err) {
       return postToServer('/sandbox/ack', { seq: d.seq, ok: false, error: describe(err) });
@@ -224,13 +226,13 @@ function connect() {
     if (Socket.state === 'UNPAIRED' || Socket.state === 'UNPAIRED_IDLE') { Conn.set('ref', d.ref); render(); }
   });
   answer('paired', async function (d) { await savePairing(d.pairing); becomeLinked(d.pairing); });
-  answer('incoming', function (d) { receive(d); });
+  answer('incoming', receive);
   answer('contacts', function (d) { applyAddressBook(d.contacts); });
   answer('react', applyPhoneReaction);
   answer('edit', applyPhoneEdit);
   answer('revoke', applyPhoneRevoke);
   answer('ack', applyPhoneAck);
-  answer('incomingMedia', function (d) { receiveMedia(d); });
+  answer('incomingMedia', receiveMedia);
   answer('logout', async function () { await clearPairing(); becomeUnpaired(null); });
   answer('group', function (d) { applyGroupEvent(d); });
 }

@@ -2,6 +2,7 @@ import { PAGE_BRIDGE_JS } from './page-bridge.js';
 import { PAGE_CONTACTS_JS } from './page-contacts.js';
 import { PAGE_ACTIONS_JS } from './page-actions.js';
 import { PAGE_GROUPS_JS } from './page-groups.js';
+import { PAGE_MESSAGE_STORE_JS } from './page-message-store.js';
 import { PAGE_MODULES_JS } from './page-modules.js';
 import { PAGE_MEDIA_JS } from './page-media.js';
 import { PAGE_RUNTIME_JS } from './page-runtime.js';
@@ -18,6 +19,7 @@ export function renderSandboxPage(): string {
     `var CONFIG = ${config};`,
     PAGE_RUNTIME_JS,
     PAGE_MODULES_JS,
+    PAGE_MESSAGE_STORE_JS,
     PAGE_CONTACTS_JS,
     PAGE_ACTIONS_JS,
     PAGE_GROUPS_JS,

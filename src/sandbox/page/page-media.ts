@@ -8,8 +8,11 @@
  */
 export const PAGE_MEDIA_JS = String.raw`
 /** WAWebMediaStorage: one media object per file hash, and the blobs prepared for upload. */
+var MEDIA_OBJECTS_KEPT = 200;
 var mediaObjects = new Map();
 var preparedBlobs = new Map();
+/** WhatsApp Web's in-memory media cache: the most recently used blobs, the oldest dropped first. */
+var BLOB_CACHE_ENTRIES = 20;
 var blobCache = new Map();
 
 async function sha256B64(blob) {
@@ -70,6 +73,8 @@ function getOrCreateMediaObject(filehash) {
   hidden(object, 'contentInfo', {});
   object.consolidate = function (json) { Object.assign(this, json); return this; };
   mediaObjects.set(filehash, object);
+  // the messages that use an object hold it; the table only shares it between recent sends of the same file
+  if (mediaObjects.size > MEDIA_OBJECTS_KEPT) mediaObjects.delete(mediaObjects.keys().next().value);
   return object;
 }
 
@@ -143,14 +148,14 @@ function addAndSendMediaAware(chat, attrs) {
 }
 
 /** A media message from the phone: its bytes stay on the media server until the page downloads them. */
-function receiveMedia(d) {
+async function receiveMedia(d) {
   var m = d.media;
   var attrs = { body: '', type: m.type, mimetype: m.mimetype, size: m.size, filehash: m.filehash, encFilehash: m.filehash,
     directPath: m.directPath, clientUrl: 'https://mmg.whatsapp.net' + m.directPath, mediaKey: m.mediaKey, mediaKeyTimestamp: d.t };
   if (m.caption) attrs.caption = m.caption;
   if (m.filename) attrs.filename = m.filename;
   // a reply or a message inside a group is built as any contact's message is (page-bridge.ts)
-  var incoming = incomingMessage(d, attrs);
+  var incoming = await incomingMessage(d, attrs);
   if (!incoming) return;
   attachMediaObject(incoming.msg);
   deliverIncoming(incoming);
@@ -166,8 +171,16 @@ Object.assign(MODULES, {
   },
   WAWebMediaDataUtils: { shouldUseMediaCache: function (type) { return type === 'image' || type === 'sticker'; } },
   WAWebMediaInMemoryBlobCache: { InMemoryMediaBlobCache: {
-    put: function (hash, blob) { blobCache.set(hash, blob); },
-    get: function (hash) { return blobCache.get(hash); },
+    put: function (hash, blob) {
+      blobCache.delete(hash);
+      blobCache.set(hash, blob);
+      if (blobCache.size > BLOB_CACHE_ENTRIES) blobCache.delete(blobCache.keys().next().value);
+    },
+    get: function (hash) {
+      var blob = blobCache.get(hash);
+      if (blob) { blobCache.delete(hash); blobCache.set(hash, blob); }
+      return blob;
+    },
   } },
   WAWebMediaMmsV4Upload: { uploadMedia: uploadMedia, uploadUnencryptedMedia: uploadMedia },
   WAWebDownloadManager: { downloadManager: { downloadAndMaybeDecrypt: downloadAndMaybeDecrypt } },

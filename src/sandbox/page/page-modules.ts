@@ -190,8 +190,6 @@ var MODULES = {
   WAWebCallCollection: callCollection,
   WAWebWidFactory: { createWid: createWid, asUserWidOrThrow: asUserWidOrThrow, createUserWid: createWid },
   WAWebMsgKey: MsgKey,
-  // Chat.fetchMessages asks for earlier messages than the chat model holds: this device has none to load
-  WAWebChatLoadMessages: { loadEarlierMsgs: async function () { return []; } },
   WAWebFindChatAction: { findOrCreateLatestChat: async function (wid) { return { chat: ensureChat(wid), created: false }; } },
   WAWebStreamModel: { Stream: Stream },
   WAWebUpdateUnreadChatAction: { sendSeen: async function (args) {

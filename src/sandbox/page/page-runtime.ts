@@ -141,7 +141,8 @@ class Collection extends Emitter {
     }
     return many ? out : out[0];
   }
-  remove(items) {
+  /** With { silent: true } no 'remove' event, as in Backbone: the model is unloaded, not deleted. */
+  remove(items, opts) {
     var many = Array.isArray(items);
     var out = [];
     for (var item of many ? items : [items]) {
@@ -149,7 +150,7 @@ class Collection extends Emitter {
       var model = this._models.get(key);
       if (!model) continue;
       this._models.delete(key);
-      this.trigger('remove', model, this, {});
+      if (!(opts && opts.silent)) this.trigger('remove', model, this, opts || {});
       if (model.collection === this) model.collection = undefined;
       out.push(model);
     }
