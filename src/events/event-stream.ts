@@ -39,6 +39,8 @@ interface Subscriber {
 
 const HEARTBEAT_MS = 15_000;
 export const BACKLOG_PAGE_SIZE = 500;
+/** --stream-max-buffered-bytes: what a live subscriber that stopped reading may hold in the server's memory. */
+export const DEFAULT_STREAM_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** The live stream (Server-Sent Events): each subscriber gets the envelopes it asked for, as they are logged. */
 export class EventStream {
@@ -47,7 +49,10 @@ export class EventStream {
   private readonly catchingUp = new Set<Subscriber>();
   private readonly heartbeat: NodeJS.Timeout;
 
-  constructor(private readonly logger?: Logger) {
+  constructor(
+    private readonly logger?: Logger,
+    private readonly maxBufferedBytes = DEFAULT_STREAM_MAX_BUFFERED_BYTES,
+  ) {
     // comments keep proxies from closing an idle stream
     this.heartbeat = setInterval(() => this.writeAll(': keep-alive\n\n'), HEARTBEAT_MS).unref();
   }
@@ -86,7 +91,11 @@ export class EventStream {
 
   publish(envelope: EventEnvelope): void {
     const frame = format(envelope);
-    for (const subscriber of this.subscribers) if (matches(subscriber, envelope)) subscriber.response.write(frame);
+    for (const subscriber of this.subscribers) {
+      if (!matches(subscriber, envelope)) continue;
+      subscriber.response.write(frame);
+      this.dropIfStalled(subscriber);
+    }
   }
 
   /** Live subscribers (not those still catching up). */
@@ -135,7 +144,26 @@ export class EventStream {
   }
 
   private writeAll(text: string): void {
-    for (const subscriber of this.subscribers) subscriber.response.write(text);
+    for (const subscriber of this.subscribers) {
+      subscriber.response.write(text);
+      this.dropIfStalled(subscriber);
+    }
+  }
+
+  /**
+   * A client that stopped reading while keeping its connection open would have every event buffered for it until it
+   * closed. Past the limit its connection is cut instead: it reconnects with Last-Event-ID and reads the rest from
+   * the log, so nothing is lost.
+   */
+  private dropIfStalled(subscriber: Subscriber): void {
+    if (subscriber.response.writableLength <= this.maxBufferedBytes) return;
+    this.logger?.warn('live stream client stopped reading: disconnected, it resumes from its Last-Event-ID', {
+      session: subscriber.session,
+      bufferedBytes: subscriber.response.writableLength,
+    });
+    subscriber.gone = true;
+    this.subscribers.delete(subscriber);
+    subscriber.response.destroy();
   }
 }
 

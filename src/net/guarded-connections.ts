@@ -81,8 +81,12 @@ export function createGuardedLookup(policy: OutboundPolicy, options: GuardOption
  */
 export function createGuardedFetch(policy: OutboundPolicy, options: GuardOptions = {}): typeof fetch {
   let dispatcher: Agent | undefined;
+  return (input, init) => fetchThrough((dispatcher ??= createGuardedAgent(policy, options)))(input, init);
+}
+
+/** undici's fetch over this pool (one made by createGuardedAgent). Takes a URL (string or URL), not a Request. */
+export function fetchThrough(dispatcher: Agent): typeof fetch {
   return (input, init) => {
-    dispatcher ??= createGuardedAgent(policy, options);
     if (typeof input !== 'string' && !(input instanceof URL)) {
       return Promise.reject(new TypeError('The guarded fetch takes a URL (string or URL), not a Request'));
     }

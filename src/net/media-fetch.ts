@@ -7,7 +7,7 @@ import {
   type AllowEntry,
   type OutboundPolicy,
 } from './outbound-policy.js';
-import { createGuardedFetch } from './guarded-connections.js';
+import { createGuardedAgent, fetchThrough } from './guarded-connections.js';
 
 /**
  * Fetches media a client named by URL, under the same guard as webhooks: every hop is checked as written and
@@ -17,7 +17,7 @@ import { createGuardedFetch } from './guarded-connections.js';
 
 export interface MediaFetchSettings {
   policy: OutboundPolicy;
-  /** A fetch built by createGuardedFetch(policy). */
+  /** A fetch whose connections go through the policy (createGuardedFetch, or fetchThrough a guarded agent). */
   fetch: typeof fetch;
   maxBytes: number;
   timeoutMs: number;
@@ -143,6 +143,14 @@ export function createMediaPolicy(allowHosts: readonly AllowEntry[]): OutboundPo
 
 /** A fetchMedia bound to one policy, limit and timeout, over a guarded fetch of that policy. */
 export function createMediaFetcher(options: { policy: OutboundPolicy; maxBytes: number; timeoutMs: number }): (url: string) => Promise<FetchedMedia> {
-  const guarded = createGuardedFetch(options.policy);
-  return (url) => fetchMedia(url, { ...options, fetch: guarded });
+  return async (url) => {
+    // a pool per fetch, closed after it: an undici Agent keeps a pool for every origin it ever reached, and media
+    // URLs point anywhere (webhooks keep their shared pool: their origins are the configured few)
+    const pool = createGuardedAgent(options.policy);
+    try {
+      return await fetchMedia(url, { ...options, fetch: fetchThrough(pool) });
+    } finally {
+      void pool.close().catch(() => undefined);
+    }
+  };
 }

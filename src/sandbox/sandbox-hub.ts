@@ -246,9 +246,14 @@ export class SandboxHub {
     return this.sessions.get(sessionId)?.heldMessages() ?? 0;
   }
 
-  /** Everything the session sent, oldest first. */
+  /** The newest messages the session sent, oldest first. */
   outbox(sessionId: string): SandboxOutboxEntry[] {
     return this.sessions.get(sessionId)?.outbox() ?? [];
+  }
+
+  /** How many messages the session sent in all (the outbox keeps only the newest). */
+  sentTotal(sessionId: string): number {
+    return this.sessions.get(sessionId)?.sentTotal ?? 0;
   }
 
   /**

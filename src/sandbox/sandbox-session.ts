@@ -89,6 +89,10 @@ export class SandboxSession implements SandboxPageHandler {
     return this.records.outbox();
   }
 
+  get sentTotal(): number {
+    return this.records.sentTotal;
+  }
+
   sessionActions(): protocol.SessionAction[] {
     return this.records.sessionActions();
   }

@@ -468,3 +468,38 @@ test('the merge stays in id order when sessions log more between pages (a read-a
   for (let page = backlog.nextPage(); page.length > 0; page = backlog.nextPage()) sent.push(...page.map((envelope) => envelope.id));
   assert.deepEqual(sent, ['evt_01', 'evt_02', 'evt_03', 'evt_04', 'evt_05', 'evt_06', 'evt_07']);
 });
+
+test('a live client that stops reading is cut off once its unread frames pass the limit; a reading one is not', async () => {
+  /** A response whose socket never drains (stalled) or always does (reading). */
+  const fakeResponse = (stalled: boolean) => {
+    const fake = {
+      writableLength: 0,
+      destroyed: false,
+      writeHead: () => fake,
+      on: () => fake,
+      write: (chunk: string) => {
+        if (stalled) fake.writableLength += Buffer.byteLength(chunk);
+        return !stalled;
+      },
+      destroy: () => {
+        fake.destroyed = true;
+      },
+      end: () => undefined,
+    };
+    return fake;
+  };
+  const stream = new EventStream(createSilentLogger(), 4096);
+  const stalled = fakeResponse(true);
+  const reading = fakeResponse(false);
+  await stream.subscribe(stalled as unknown as ServerResponse, {});
+  await stream.subscribe(reading as unknown as ServerResponse, {});
+  const payload = { body: 'x'.repeat(500) };
+  for (let i = 0; i < 20; i++) {
+    stream.publish({ id: newEventId(), timestamp: new Date().toISOString(), event: 'message', session: 's', me: null, payload });
+  }
+  assert.equal(stalled.destroyed, true, 'the stalled client is disconnected');
+  assert.ok(stalled.writableLength < 4096 + 1024, `it held at most the limit and one frame, held ${stalled.writableLength}`);
+  assert.equal(reading.destroyed, false);
+  assert.equal(stream.size, 1);
+  stream.close();
+});

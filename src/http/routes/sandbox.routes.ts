@@ -92,7 +92,7 @@ export function sandboxRouter(manager: SessionManager, hub: SandboxHub): Router 
 
   router.get('/sessions/:id/sandbox/outbox', (request, response) => {
     const sessionId = sandboxSessionId(request.params);
-    response.json({ id: sessionId, messages: hub.outbox(sessionId) });
+    response.json({ id: sessionId, messages: hub.outbox(sessionId), total: hub.sentTotal(sessionId) });
   });
 
   router.get('/sessions/:id/sandbox/groups', (request, response) => {
