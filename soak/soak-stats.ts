@@ -8,6 +8,8 @@ export interface SoakOptions {
   sampleSeconds: number;
   /** Samples before this are warm-up and do not count. */
   warmupMinutes: number;
+  /** Also judge the run up to this minute (a 30-minute verdict from a 2-hour run). */
+  checkpointMinutes?: number;
 }
 
 export interface Sample {
@@ -31,6 +33,7 @@ export function parseSoakOptions(args: readonly string[]): SoakOptions {
     rate: value('rate', 10),
     sampleSeconds: value('sample-seconds', 30),
     warmupMinutes: value('warmup-minutes', Math.min(5, minutes / 3)),
+    checkpointMinutes: args.includes('--checkpoint-minutes') ? value('checkpoint-minutes', 0) : undefined,
   };
 }
 

@@ -67,7 +67,8 @@ async function main(): Promise<number> {
       const taken = await sample(server, ids, startedAt);
       samples.push(taken);
       const total = taken.server + Object.values(taken.browsers).reduce((sum, pss) => sum + pss, 0);
-      console.error(`[${taken.minute.toFixed(1)} min] total PSS ${total.toFixed(0)} MiB (server ${taken.server.toFixed(0)})`);
+      const browsers = Object.values(taken.browsers).map((pss) => pss.toFixed(0)).join(' ');
+      console.error(`[${taken.minute.toFixed(1)} min] total PSS ${total.toFixed(0)} MiB (server ${taken.server.toFixed(0)}, browsers ${browsers})`);
     }
     await load;
 
@@ -82,7 +83,14 @@ async function main(): Promise<number> {
       lost += Math.max(0, sent - counts.sent) + Math.max(0, written - counts.received);
     }
 
-    const warm = samples.filter((taken) => taken.minute >= options.warmupMinutes);
+    // a session that left WORKING during the load (crash, restart, recycle) shows it in its status history
+    const restarted: string[] = [];
+    for (const id of ids) {
+      const status = await server.api<{ status: string; history?: { to: string; at: string }[] }>('GET', `/api/v1/sessions/${id}/status`);
+      const changes = (status.body.history ?? []).filter((change) => Date.parse(change.at) >= startedAt);
+      if (status.body.status !== 'WORKING' || changes.length > 0) restarted.push(`${id} (${[...changes.map((change) => change.to), status.body.status].join(' → ')})`);
+    }
+
     const parts: [string, (taken: Sample) => number][] = [
       ['server', (taken) => taken.server],
       ...ids.map((id): [string, (taken: Sample) => number] => [`browser ${id}`, (taken) => taken.browsers[id] ?? 0]),
@@ -91,18 +99,27 @@ async function main(): Promise<number> {
     const handled = [...traffic.values()].reduce((sum, t) => sum + t.sent + t.written, 0);
     console.log(`soak: ${options.sessions} sessions, ${options.rate} messages/s each, ${options.minutes} min (warm-up ${options.warmupMinutes.toFixed(1)} min), ${samples.length} samples`);
     console.log(`messages handled: ${handled} (sent ${[...traffic.values()].reduce((s, t) => s + t.sent, 0)}, written by the phone ${[...traffic.values()].reduce((s, t) => s + t.written, 0)}), lost ${lost}`);
-    console.log('| part | PSS after warm-up (MiB) | PSS at the end (MiB) | slope (MiB/min) | growth |');
-    console.log('| --- | ---: | ---: | ---: | ---: |');
-    for (const [name, value] of parts) {
-      const series = warm.map((taken) => ({ minute: taken.minute, mib: value(taken) }));
-      const growth = growthOf(series);
-      console.log(`| ${name} | ${series[0]?.mib.toFixed(0) ?? '-'} | ${series.at(-1)?.mib.toFixed(0) ?? '-'} | ${slopePerMinute(series).toFixed(2)} | ${(growth * 100).toFixed(1)} % |`);
+    /** The table of one stretch of the run (after warm-up, up to `until` minutes); its total growth. */
+    const report = (title: string, until: number): number => {
+      const warm = samples.filter((taken) => taken.minute >= options.warmupMinutes && taken.minute <= until + 1e-9);
+      console.log(title);
+      console.log('| part | PSS after warm-up (MiB) | PSS at the end (MiB) | slope (MiB/min) | growth |');
+      console.log('| --- | ---: | ---: | ---: | ---: |');
+      for (const [name, value] of parts) {
+        const series = warm.map((taken) => ({ minute: taken.minute, mib: value(taken) }));
+        console.log(`| ${name} | ${series[0]?.mib.toFixed(0) ?? '-'} | ${series.at(-1)?.mib.toFixed(0) ?? '-'} | ${slopePerMinute(series).toFixed(2)} | ${(growthOf(series) * 100).toFixed(1)} % |`);
+      }
+      return growthOf(warm.map((taken) => ({ minute: taken.minute, mib: parts.at(-1)![1](taken) })));
+    };
+    const growths = [report(`after warm-up, to minute ${options.minutes}:`, options.minutes)];
+    if (options.checkpointMinutes !== undefined && options.checkpointMinutes < options.minutes) {
+      growths.push(report(`after warm-up, to minute ${options.checkpointMinutes} (checkpoint):`, options.checkpointMinutes));
     }
     const failures = [...traffic.values()].flatMap((t) => t.failures);
     for (const failure of failures) console.log(`failed: ${failure}`);
-    const totalGrowth = growthOf(warm.map((taken) => ({ minute: taken.minute, mib: parts.at(-1)![1](taken) })));
-    const verdict = totalGrowth < 0.02 && lost === 0 && failures.length === 0;
-    console.log(`verdict: ${verdict ? 'PASS' : 'FAIL'} (target: total PSS after warm-up grows < 2 %, nothing lost, no failed request)`);
+    console.log(`sessions that left WORKING: ${restarted.length === 0 ? 'none' : restarted.join(', ')}`);
+    const verdict = growths.every((growth) => growth < 0.02) && lost === 0 && failures.length === 0 && restarted.length === 0;
+    console.log(`verdict: ${verdict ? 'PASS' : 'FAIL'} (target: total PSS after warm-up grows < 2 %, nothing lost, no failed request, no session restarted)`);
     return verdict ? 0 : 1;
   } finally {
     await server.cleanup();

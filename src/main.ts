@@ -10,6 +10,8 @@ import { SessionManager } from './sessions/session-manager.js';
 import { SessionMaintenance } from './sessions/session-maintenance.js';
 import { restoreSessions } from './sessions/restore.js';
 import { Hibernation } from './sessions/hibernation.js';
+import { MemorySweeper } from './sessions/memory-sweeper.js';
+import { profileMemoryMib } from './browser/profile-processes.js';
 import { realTimers } from './shared/timers.js';
 import { bootSessions } from './boot.js';
 import { FileSessionStore } from './storage/file-session-store.js';
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
     outboundPolicy: webhookPolicy,
     logger,
   });
-  const stream = new EventStream(logger);
+  const stream = new EventStream(logger, config.streamMaxBufferedBytes);
   new EventPipeline({
     sessionEvents: events,
     channels,
@@ -131,6 +133,18 @@ async function main(): Promise<void> {
     isLoaded: (sessionId) => manager.hasUsableLog(sessionId),
   }).start();
 
+  const memory = new MemorySweeper({
+    sessions: () => manager.all(),
+    browserMemoryMib: (sessionId) => profileMemoryMib(processes, store.profileDir(sessionId)),
+    recycle: (sessionId, reason) => hibernation.recycle(sessionId, reason),
+    settings: {
+      limits: { keep: config.pageMessagesKept, minAgeSeconds: config.pageMessageMinAgeSeconds },
+      intervalMs: config.memoryCheckIntervalMs,
+      browserLimitMib: config.sessionMemoryLimitMib,
+    },
+    logger,
+  });
+  memory.start();
   const maintenance = new SessionMaintenance(manager, { store, processes, hostname: os.hostname(), logger, now: () => Date.now() });
   const { loaded, restore, hibernated } = await bootSessions({ manager, channels, maintenance, logger });
 
@@ -168,6 +182,7 @@ async function main(): Promise<void> {
   handleShutdown(server, logger, async () => {
     stream.close();
     hibernation.close();
+    memory.close();
     await manager.shutdown();
     await channels.closeAll();
     await sandbox.close();

@@ -86,20 +86,4 @@ export async function memoryOf(pids: readonly number[]): Promise<Memory> {
 /** Settle waits are the documented exceptions to polling: nothing observable says a page is done settling. */
 export const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export interface LoggedEvent {
-  id: string;
-  event: string;
-  payload: { body?: unknown };
-}
-
-/** Every event in the session's durable log, oldest first, read a page of 1000 at a time. */
-export async function loggedEvents(server: ServerProcess, sessionId: string): Promise<LoggedEvent[]> {
-  const events: LoggedEvent[] = [];
-  for (;;) {
-    const after = events.at(-1)?.id;
-    const query = after === undefined ? 'limit=1000' : `limit=1000&after=${after}`;
-    const page = (await server.api<{ events: LoggedEvent[] }>('GET', `/api/v1/sessions/${sessionId}/events?${query}`)).body.events;
-    events.push(...page);
-    if (page.length < 1000) return events;
-  }
-}
+export { loggedEvents, type LoggedEvent } from '../../test/e2e/harness.js';

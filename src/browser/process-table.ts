@@ -19,6 +19,14 @@ export interface ProcessTable {
   signal(pid: number, signal: NodeJS.Signals): boolean;
   /** signals the whole process group -pgid; false when gone */
   signalGroup(pgid: number, signal: NodeJS.Signals): boolean;
+  /** Proportional set size (shared pages split among their users), in KiB; undefined when the process is gone. */
+  pssKib(pid: number): Promise<number | undefined>;
+}
+
+/** The Pss line of /proc/<pid>/smaps_rollup, in KiB. */
+export function parseSmapsRollupPss(text: string): number | undefined {
+  const match = /^Pss:\s+(\d+) kB$/m.exec(text);
+  return match ? Number(match[1]) : undefined;
 }
 
 /** Parses /proc/<pid>/stat. comm (field 2) may hold spaces and ')' itself, so fields are read after the LAST ')'. */
@@ -85,6 +93,16 @@ export class ProcfsProcessTable implements ProcessTable {
       const parsed = parseProcStat(stat);
       if (!parsed || parsed.pid !== pid) return undefined;
       return { ...parsed, args: parseProcCmdline(cmdline) };
+    } catch (error) {
+      if (VANISHED.has(errnoCode(error) ?? '')) return undefined;
+      throw error;
+    }
+  }
+
+  async pssKib(pid: number): Promise<number | undefined> {
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    try {
+      return parseSmapsRollupPss(await readFile(`${this.procRoot}/${pid}/smaps_rollup`, 'utf8'));
     } catch (error) {
       if (VANISHED.has(errnoCode(error) ?? '')) return undefined;
       throw error;

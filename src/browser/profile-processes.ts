@@ -49,6 +49,13 @@ export async function processesForProfile(table: ProcessTable, profileDir: strin
   return (await table.list()).filter((info) => isBrowserForProfile(info, profileDir));
 }
 
+/** PSS of every process of the profile's browser together, in MiB (0 when none runs). */
+export async function profileMemoryMib(table: ProcessTable, profileDir: string): Promise<number> {
+  let kib = 0;
+  for (const info of await processesForProfile(table, profileDir)) kib += (await table.pssKib(info.pid)) ?? 0;
+  return kib / 1024;
+}
+
 export interface KillProfileOptions {
   deadlineMs: number;
   pollMs?: number;

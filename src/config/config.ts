@@ -81,6 +81,22 @@ const SETTINGS = {
   // off unless set: sessions hibernate only when their config or this says so
   hibernateAfterMinutes: { flag: 'hibernate-after-minutes', env: 'HIBERNATE_AFTER_MINUTES', schema: minutesSetting, fallback: undefined },
   wakeConcurrency: { flag: 'wake-concurrency', env: 'WAKE_CONCURRENCY', schema: integer(1, 64), fallback: '2' },
+  pageMessagesKept: { flag: 'page-messages-kept', env: 'PAGE_MESSAGES_KEPT', schema: integer(0, 1_000_000), fallback: '500' },
+  pageMessageMinAgeSeconds: {
+    flag: 'page-message-min-age-seconds',
+    env: 'PAGE_MESSAGE_MIN_AGE_SECONDS',
+    schema: integer(0, 86_400),
+    fallback: '120',
+  },
+  // off unless set: the last line of defence against a browser that grows anyway
+  sessionMemoryLimitMib: { flag: 'session-memory-limit-mib', env: 'SESSION_MEMORY_LIMIT_MIB', schema: integer(64, 1_048_576), fallback: undefined },
+  streamMaxBufferedBytes: {
+    flag: 'stream-max-buffered-bytes',
+    env: 'STREAM_MAX_BUFFERED_BYTES',
+    schema: integer(64 * 1024, 1024 * 1024 * 1024),
+    fallback: String(4 * 1024 * 1024),
+  },
+  memoryCheckIntervalMs: { flag: 'memory-check-interval-ms', env: 'MEMORY_CHECK_INTERVAL_MS', schema: integer(1000, 3_600_000), fallback: '60000' },
   stopDeadlineMs: { flag: 'stop-deadline-ms', env: 'STOP_DEADLINE_MS', schema: integer(500, 120_000), fallback: '10000' },
   webhookSecret: {
     flag: 'webhook-secret',
@@ -164,6 +180,16 @@ export interface AppConfig {
   /** --wake-concurrency: scheduled wakes under way at once, and wakes of any kind launching a browser at once. */
   readonly wakeConcurrency: number;
   readonly stopDeadlineMs: number;
+  /** --page-messages-kept: messages each session's page keeps loaded; older ones are unloaded (WhatsApp Web keeps them). */
+  readonly pageMessagesKept: number;
+  /** --page-message-min-age-seconds: messages younger than this are never unloaded. */
+  readonly pageMessageMinAgeSeconds: number;
+  /** --session-memory-limit-mib: a session whose browser passes it is recycled at a quiet moment; undefined = never. */
+  readonly sessionMemoryLimitMib?: number;
+  /** --stream-max-buffered-bytes: a live-stream client holding more than this unread is disconnected (it resumes). */
+  readonly streamMaxBufferedBytes: number;
+  /** --memory-check-interval-ms: how often pages are trimmed (and browsers measured against the memory limit). */
+  readonly memoryCheckIntervalMs: number;
 }
 
 export class ConfigError extends Error {}

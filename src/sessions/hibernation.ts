@@ -123,6 +123,26 @@ export class Hibernation {
     return session;
   }
 
+  /**
+   * A new browser for a WORKING session, same login (the memory limit's last resort): at a quiet moment (no request
+   * using the page) the browser closes as for sleep and the session wakes at once. Requests that arrive meanwhile
+   * wait for the new browser as they would for any wake. False when it was not WORKING or not quiet.
+   */
+  async recycle(sessionId: string, reason: string): Promise<boolean> {
+    const session = this.deps.host.get(sessionId);
+    const state = this.stateOf(session);
+    if (this.closed || session.status.status !== 'WORKING' || this.isAsleep(session, state)) return false;
+    state.fallingAsleep = true;
+    let closed = false;
+    try {
+      closed = await this.deps.host.hibernate(session.id, reason, (current) => current === session && state.inFlight === 0);
+    } finally {
+      state.fallingAsleep = false;
+    }
+    if (closed) await this.shareWake(session, state, 'recycled');
+    return closed;
+  }
+
   private readonly onStatus = ({ sessionId, change }: SessionEventMap['status'][0]): void => {
     if (this.closed || !this.deps.host.has(sessionId)) return;
     const session = this.deps.host.get(sessionId);

@@ -215,9 +215,22 @@ export interface WaClient extends WaGroupCommands {
   requestPairingCode(phone: string): Promise<string>;
   sendMedia(chatId: string, media: WaMediaInput, options: WaSendMediaOptions): Promise<WaMessage>;
   downloadMedia(messageId: string): Promise<WaMediaDownload>;
+  /**
+   * Unloads the oldest messages from the page's models (WhatsApp Web still has them in its database), so that the
+   * renderer does not grow with every message handled. Resolves with how many were unloaded.
+   */
+  unloadOldMessages(limits: PageMessageLimits): Promise<number>;
   /** PID of the browser's main process, once launched. */
   browserPid(): number | undefined;
   on<E extends WaClientEventName>(event: E, listener: (...args: WaClientEvents[E]) => void): void;
+}
+
+/** How many messages a session's page keeps loaded, and for how long it keeps every one of them. */
+export interface PageMessageLimits {
+  /** Messages kept in the page's models (beyond it, the oldest are unloaded). */
+  keep: number;
+  /** Messages younger than this stay loaded whatever their number: their receipts are still arriving. */
+  minAgeSeconds: number;
 }
 
 export interface ProxySettings {

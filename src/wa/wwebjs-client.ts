@@ -18,11 +18,13 @@ import type {
   WaMediaInput,
   WaMessage,
   WaSendMediaOptions,
+  PageMessageLimits,
 } from './wa-client.js';
 import type { WaGroupCommands } from './wa-groups.js';
 import { forwardLibraryEvents } from './wwebjs-events.js';
 import { WwebjsGroups } from './wwebjs-groups.js';
 import { downloadMedia, sendMedia, toWaMessage } from './wwebjs-media.js';
+import { unloadOldMessages } from './wwebjs-page-memory.js';
 import { sendContacts, sendLocation, sendPoll, sendText } from './wwebjs-sending.js';
 
 const { Client, DefaultOptions, LocalAuth } = wwebjs;
@@ -259,6 +261,11 @@ class WwebjsClient implements WaClient {
 
   downloadMedia(messageId: string): Promise<WaMediaDownload> {
     return downloadMedia(this.client, messageId);
+  }
+
+  async unloadOldMessages(limits: PageMessageLimits): Promise<number> {
+    const page = this.client.pupPage;
+    return page ? unloadOldMessages(page, limits) : 0;
   }
 
   browserPid(): number | undefined {

@@ -230,3 +230,21 @@ export async function linkSession(server: ServerProcess, sessionId: string, phon
   if (scan.status !== 200) throw new Error(`could not scan ${sessionId}: ${scan.status} ${JSON.stringify(scan.body)}`);
   await waitForStatus(server, sessionId, 'WORKING');
 }
+
+export interface LoggedEvent {
+  id: string;
+  event: string;
+  payload: Record<string, unknown> & { body?: unknown };
+}
+
+/** Every event in the session's durable log, oldest first, read a page of 1000 at a time. */
+export async function loggedEvents(server: ServerProcess, sessionId: string): Promise<LoggedEvent[]> {
+  const events: LoggedEvent[] = [];
+  for (;;) {
+    const after = events.at(-1)?.id;
+    const query = after === undefined ? 'limit=1000' : `limit=1000&after=${after}`;
+    const page = (await server.api<{ events: LoggedEvent[] }>('GET', `/api/v1/sessions/${sessionId}/events?${query}`)).body.events;
+    events.push(...page);
+    if (page.length < 1000) return events;
+  }
+}

@@ -17,6 +17,13 @@ export class FakeProcessTable implements ProcessTable {
   private readonly processes = new Map<number, ProcessInfo>();
   private readonly unkillable = new Set<number>();
 
+  /** PSS per pid, as pssKib answers it (0 for a process given none). */
+  readonly pss = new Map<number, number>();
+
+  async pssKib(pid: number): Promise<number | undefined> {
+    return this.processes.has(pid) ? (this.pss.get(pid) ?? 0) : undefined;
+  }
+
   add(info: ProcessInfo, options: FakeProcessOptions = {}): this {
     this.processes.set(info.pid, { ...info, args: [...info.args] });
     if (options.survivesKill) this.unkillable.add(info.pid);

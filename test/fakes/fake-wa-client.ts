@@ -13,6 +13,7 @@ import type {
   WaMediaInput,
   WaMessage,
   WaSendMediaOptions,
+  PageMessageLimits,
 } from '../../src/wa/wa-client.js';
 import type { WaGroup } from '../../src/wa/wa-groups.js';
 
@@ -80,6 +81,14 @@ export class FakeWaClient implements WaClient {
 
   async downloadMedia(messageId: string): Promise<WaMediaDownload> {
     return this.downloads.get(messageId) ?? { kind: 'no-message' };
+  }
+
+  /** The limits each unloadOldMessages call asked for; it answers unloadedPerCall. */
+  readonly unloadCalls: PageMessageLimits[] = [];
+  unloadedPerCall = 0;
+  async unloadOldMessages(limits: PageMessageLimits): Promise<number> {
+    this.unloadCalls.push(limits);
+    return this.unloadedPerCall;
   }
 
   chats: WaChat[] = [];

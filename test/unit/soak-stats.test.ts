@@ -12,7 +12,8 @@ test('the slope is MiB per minute of the fitted line, and growth reads it over t
 });
 
 test('options: defaults, warm-up a third of a short soak, and refusals', () => {
-  assert.deepEqual(parseSoakOptions([]), { minutes: 30, sessions: 5, rate: 10, sampleSeconds: 30, warmupMinutes: 5 });
+  assert.deepEqual(parseSoakOptions([]), { minutes: 30, sessions: 5, rate: 10, sampleSeconds: 30, warmupMinutes: 5, checkpointMinutes: undefined });
+  assert.equal(parseSoakOptions(['--minutes', '120', '--checkpoint-minutes', '30']).checkpointMinutes, 30);
   assert.equal(parseSoakOptions(['--minutes', '3']).warmupMinutes, 1);
   assert.throws(() => parseSoakOptions(['--rate', 'fast']), /--rate needs a positive number/);
 });
