@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     },
     outboundPolicy: webhookPolicy,
     logger,
+    eventLogCacheKib: config.eventLogCacheKib,
   });
   const stream = new EventStream(logger, config.streamMaxBufferedBytes);
   new EventPipeline({

@@ -90,6 +90,7 @@ const SETTINGS = {
   },
   // off unless set: the last line of defence against a browser that grows anyway
   sessionMemoryLimitMib: { flag: 'session-memory-limit-mib', env: 'SESSION_MEMORY_LIMIT_MIB', schema: integer(64, 1_048_576), fallback: undefined },
+  eventLogCacheKib: { flag: 'event-log-cache-kib', env: 'EVENT_LOG_CACHE_KIB', schema: integer(64, 1_048_576), fallback: '2048' },
   streamMaxBufferedBytes: {
     flag: 'stream-max-buffered-bytes',
     env: 'STREAM_MAX_BUFFERED_BYTES',
@@ -186,6 +187,8 @@ export interface AppConfig {
   readonly pageMessageMinAgeSeconds: number;
   /** --session-memory-limit-mib: a session whose browser passes it is recycled at a quiet moment; undefined = never. */
   readonly sessionMemoryLimitMib?: number;
+  /** --event-log-cache-kib: SQLite's page cache per session's event log. */
+  readonly eventLogCacheKib: number;
   /** --stream-max-buffered-bytes: a live-stream client holding more than this unread is disconnected (it resumes). */
   readonly streamMaxBufferedBytes: number;
   /** --memory-check-interval-ms: how often pages are trimmed (and browsers measured against the memory limit). */

@@ -24,6 +24,8 @@ export interface SessionChannelsDeps {
   policy: RetryPolicy;
   outboundPolicy: OutboundPolicy;
   logger: Logger;
+  /** --event-log-cache-kib: SQLite's page cache per log (the default when unset). */
+  eventLogCacheKib?: number;
 }
 
 export const EVENT_LOG_FILE = 'events.db';
@@ -39,7 +41,7 @@ export class SessionChannels {
     this.deps.assertUsable(sessionId);
     let channel = this.channels.get(sessionId);
     if (!channel) {
-      const log = openLog(sessionId, path.join(this.deps.folderOf(sessionId), EVENT_LOG_FILE));
+      const log = openLog(sessionId, path.join(this.deps.folderOf(sessionId), EVENT_LOG_FILE), this.deps.eventLogCacheKib);
       const dispatcher = new WebhookDispatcher(sessionId, {
         queue: log,
         targets: () => this.deps.targetsOf(sessionId),
@@ -73,9 +75,9 @@ export class SessionChannels {
   }
 }
 
-function openLog(sessionId: string, file: string): SqliteEventLog {
+function openLog(sessionId: string, file: string, cacheKib: number | undefined): SqliteEventLog {
   try {
-    return new SqliteEventLog(privateFile(file));
+    return new SqliteEventLog(privateFile(file), { cacheKib });
   } catch (error) {
     throw new ConflictError('EVENT_LOG_UNREADABLE', `The event log of session '${sessionId}' cannot be opened: ${describeError(error)}`);
   }

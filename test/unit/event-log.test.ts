@@ -92,3 +92,15 @@ test('event ids never go backwards, even when the clock steps back', () => {
   assert.ok(first < afterStepBack, `${first} < ${afterStepBack}`);
   assert.ok(afterStepBack < later, `${afterStepBack} < ${later}`);
 });
+
+test("a log's SQLite page cache is 2 MiB unless set, not better-sqlite3's 16 MiB per session", () => {
+  withLog((log, file) => {
+    assert.equal(log.pageCacheKib(), 2048);
+    const small = new SqliteEventLog(`${file}-small`, { cacheKib: 512 });
+    try {
+      assert.equal(small.pageCacheKib(), 512);
+    } finally {
+      small.close();
+    }
+  });
+});
