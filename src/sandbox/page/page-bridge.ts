@@ -137,7 +137,7 @@ async function incomingMessage(d, attrs) {
   var sender = createWid(d.from);
   var remote = d.group ? createWid(d.group) : sender;
   var key = new MsgKey({ fromMe: false, remote: remote, id: d.id, participant: d.group ? sender : undefined });
-  if (Msg.get(key)) return null;
+  if (await hasMsg(key)) return null;
   var chat = ensureChat(remote);
   var base = { id: key, body: '', type: 'chat', t: d.t, from: remote, to: sender.isLid() ? meLid : me, self: 'in', ack: 1,
     isNewMsg: true, local: false };
@@ -166,6 +166,8 @@ async function receive(d) {
   }
   var incoming = await incomingMessage(d, attrs);
   if (incoming) deliverIncoming(incoming);
+  // stored before the phone is told it arrived, as a device does: a repeat after a restart is then known
+  await flushMsgs();
 }
 /** A fixed 15-digit LID per phone number (real LIDs are unrelated to the number; the sandbox only needs it stable). */
 function lidOf(phone) {

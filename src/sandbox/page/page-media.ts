@@ -159,6 +159,7 @@ async function receiveMedia(d) {
   if (!incoming) return;
   attachMediaObject(incoming.msg);
   deliverIncoming(incoming);
+  await flushMsgs();
 }
 
 Object.assign(MODULES, {

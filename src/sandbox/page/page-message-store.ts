@@ -7,11 +7,12 @@
  */
 export const PAGE_MESSAGE_STORE_JS = String.raw`
 var MSG_DB_NAME = 'wamux-sandbox-messages';
-var MSG_FLUSH_MS = 500;
 var EARLIER_BATCH = 50;
 var msgDbOpening = null;
-var unsavedMsgs = new Set();
+/** By key: added or changed since the last write (written on the next task, so a closing browser loses little). */
+var unsavedMsgs = new Map();
 var msgFlushTimer = null;
+var msgFlushing = Promise.resolve();
 var lastMsgOrder = 0;
 
 function msgDb() {
@@ -39,30 +40,46 @@ function msgOrder(msg) {
 function markUnsaved(msg) {
   if (!(msg instanceof MsgModel)) return;
   msgOrder(msg);
-  unsavedMsgs.add(msg);
-  if (!msgFlushTimer) msgFlushTimer = setTimeout(flushMsgs, MSG_FLUSH_MS);
+  unsavedMsgs.set(msg.id._serialized, msg);
+  if (!msgFlushTimer) msgFlushTimer = setTimeout(flushMsgs, 0);
 }
+/** Writes what is unsaved now; resolves once it is stored (or failed, which is reported). */
 function flushMsgs() {
+  clearTimeout(msgFlushTimer);
   msgFlushTimer = null;
-  var batch = Array.from(unsavedMsgs);
+  var batch = Array.from(unsavedMsgs.values());
   unsavedMsgs.clear();
-  return msgDb().then(function (db) {
+  if (batch.length === 0) return msgFlushing;
+  msgFlushing = msgDb().then(function (db) {
     return new Promise(function (resolve, reject) {
       var tx = db.transaction('msgs', 'readwrite');
       var store = tx.objectStore('msgs');
       for (var msg of batch) {
-        var record = { k: msg.id._serialized, c: msg.id.remote._serialized, o: msgOrder(msg), m: msg.serialize() };
-        try { store.put(record); } catch (_) { store.put(JSON.parse(JSON.stringify(record))); }
+        try {
+          var record = { k: msg.id._serialized, c: msg.id.remote._serialized, o: msgOrder(msg), m: msg.serialize() };
+          try { store.put(record); } catch (_) { store.put(JSON.parse(JSON.stringify(record))); }
+        } catch (e) {
+          report('warn', 'could not store message ' + msg.id._serialized + ': ' + describe(e));
+        }
       }
       tx.oncomplete = function () { resolve(); };
       tx.onerror = tx.onabort = function () { reject(tx.error || new Error('saving messages failed')); };
     });
   }).catch(function (e) { report('warn', 'saving ' + batch.length + ' messages failed: ' + describe(e)); });
+  return msgFlushing;
 }
-// every add and change passes through the collection's trigger; a listener would tell the bridge whatsapp-web.js listens
+function forgetStoredMsg(msg) {
+  if (!(msg instanceof MsgModel)) return;
+  unsavedMsgs.delete(msg.id._serialized);
+  msgDb().then(function (db) { db.transaction('msgs', 'readwrite').objectStore('msgs').delete(msg.id._serialized); })
+    .catch(function (e) { report('warn', 'could not delete a stored message: ' + describe(e)); });
+}
+// every add, change and deletion passes through the collection's trigger (an unload is silent: the message stays
+// stored); a listener would tell the bridge that whatsapp-web.js listens
 var msgTrigger = Msg.trigger;
 hidden(Msg, 'trigger', function (name, model) {
   if (name === 'add' || name === 'change') markUnsaved(model);
+  if (name === 'remove') forgetStoredMsg(model);
   return msgTrigger.apply(this, arguments);
 });
 
@@ -86,6 +103,10 @@ function readMsgs(read) {
   });
 }
 async function loadStoredMsgs(keys) {
+  var pending = keys.map(function (key) { return unsavedMsgs.get(key); }).filter(Boolean);
+  if (pending.length) Msg.add(pending);
+  keys = keys.filter(function (key) { return !Msg.has(key); });
+  if (!keys.length) return pending;
   var records = await readMsgs(function (store, found) {
     for (var key of keys) {
       store.get(key).onsuccess = function (e) { if (e.target.result) found.push(e.target.result); };
@@ -93,7 +114,16 @@ async function loadStoredMsgs(keys) {
   });
   var models = records.map(storedMsgModel);
   Msg.add(models);
-  return models;
+  return pending.concat(models);
+}
+/** Whether this device already has the message, loaded or not (the phone repeats what it saw no receipt for). */
+async function hasMsg(key) {
+  var k = Msg._key(key);
+  if (Msg.has(k) || unsavedMsgs.has(k)) return true;
+  var found = await readMsgs(function (store, out) {
+    store.count(k).onsuccess = function (e) { if (e.target.result > 0) out.push(true); };
+  });
+  return found.length > 0;
 }
 hidden(Msg, 'getMessagesById', async function (ids) {
   var keys = (ids || []).map(function (id) { return Msg._key(id); });
