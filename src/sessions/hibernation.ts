@@ -15,7 +15,12 @@ export interface HibernationHost {
   /** Loaded and not being deleted. */
   isActive(sessionId: string): boolean;
   start(sessionId: string, reason: string, options?: { onlyFromHibernated?: boolean }): { session: Session; settled: Promise<void> };
-  hibernate(sessionId: string, reason: string, stillWanted: (session: Session) => boolean): Promise<boolean>;
+  hibernate(
+    sessionId: string,
+    reason: string,
+    stillWanted: (session: Session) => boolean,
+    options?: { wakingAtOnce?: boolean },
+  ): Promise<boolean>;
 }
 
 export interface HibernationSettings {
@@ -135,7 +140,9 @@ export class Hibernation {
     state.fallingAsleep = true;
     let closed = false;
     try {
-      closed = await this.deps.host.hibernate(session.id, reason, (current) => current === session && state.inFlight === 0);
+      closed = await this.deps.host.hibernate(session.id, reason, (current) => current === session && state.inFlight === 0, {
+        wakingAtOnce: true,
+      });
     } finally {
       state.fallingAsleep = false;
     }

@@ -1,7 +1,11 @@
 import type { Logger } from '../shared/logger.js';
 import { describeError } from '../shared/errors.js';
+import { withTimeout } from '../shared/timing.js';
 import type { PageMessageLimits } from '../wa/wa-client.js';
 import type { Session } from './session.js';
+
+/** A page that does not answer within this holds up no other session's sweep. */
+const UNLOAD_DEADLINE_MS = 20_000;
 
 export interface MemorySweeperSettings {
   limits: PageMessageLimits;
@@ -30,6 +34,9 @@ export class MemorySweeper {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private readonly recycles = new WeakMap<Session, number>();
+  /** Sessions whose last unload failed: told once per streak at warn level, then at debug. */
+  private readonly failing = new WeakSet<Session>();
+  private closed = false;
 
   constructor(private readonly deps: MemorySweeperDeps) {}
 
@@ -37,7 +44,9 @@ export class MemorySweeper {
     this.timer ??= setInterval(() => void this.sweep(), this.deps.settings.intervalMs).unref();
   }
 
+  /** No sweep starts from now on, and one under way stops after the session it is at. */
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     this.timer = undefined;
   }
@@ -57,6 +66,7 @@ export class MemorySweeper {
 
   private async sweepAll(): Promise<void> {
     for (const session of this.deps.sessions()) {
+      if (this.closed) return;
       if (!session.client || session.status.status !== 'WORKING') continue;
       await this.unloadOldMessages(session);
       await this.enforceLimit(session);
@@ -64,18 +74,27 @@ export class MemorySweeper {
   }
 
   private async unloadOldMessages(session: Session): Promise<void> {
+    const client = session.client;
+    if (!client) return;
     try {
-      const unloaded = (await session.client?.unloadOldMessages(this.deps.settings.limits)) ?? 0;
+      const unloaded = await withTimeout(client.unloadOldMessages(this.deps.settings.limits), UNLOAD_DEADLINE_MS, 'the page did not answer');
+      this.failing.delete(session);
       if (unloaded > 0) this.deps.logger.debug('unloaded old messages from the page', { session: session.id, unloaded });
     } catch (error) {
-      // the page went away meanwhile (stop, sleep, crash): the session's own lifecycle reports that
-      this.deps.logger.debug('could not unload old messages', { session: session.id, error: describeError(error) });
+      // gone meanwhile (stop, sleep, crash): the session's own lifecycle reports that
+      if (session.client !== client || session.status.status !== 'WORKING') return;
+      // still there: WhatsApp Web may have changed, and the page would grow unseen
+      const firstOfStreak = !this.failing.has(session);
+      this.failing.add(session);
+      const level = firstOfStreak ? 'warn' : 'debug';
+      this.deps.logger[level]('could not unload old messages from the page', { session: session.id, error: describeError(error) });
+      if (firstOfStreak) session.log('warn', `could not unload old messages from the page: ${describeError(error)}`);
     }
   }
 
   private async enforceLimit(session: Session): Promise<void> {
     const limitMib = this.deps.settings.browserLimitMib;
-    if (limitMib === undefined || session.status.status !== 'WORKING') return;
+    if (limitMib === undefined || this.closed || session.status.status !== 'WORKING') return;
     try {
       const usedMib = await this.deps.browserMemoryMib(session.id);
       if (usedMib <= limitMib) return;

@@ -100,15 +100,25 @@ export class SessionManager {
    * kept, and a start wakes it. `stillWanted` is asked again once the lock is held (a request may have come in
    * meanwhile); when it says no, nothing happens and false is returned.
    */
-  async hibernate(sessionId: string, reason: string, stillWanted: (session: Session) => boolean): Promise<boolean> {
+  async hibernate(
+    sessionId: string,
+    reason: string,
+    stillWanted: (session: Session) => boolean,
+    options: { wakingAtOnce?: boolean } = {},
+  ): Promise<boolean> {
     const session = this.get(sessionId);
     return this.lockedLive(session, 'hibernate', async () => {
       if (this.shuttingDown || this.pending.has(sessionId) || session.status.status !== 'WORKING' || !stillWanted(session)) return false;
+      // a user's operation queued behind us (stop, logout) needs the page as it is: let it go first
+      if (options.wakingAtOnce && this.lock.waiting(sessionId) > 0) return false;
       this.lifecycle.moveTo(session, 'STOPPING', reason);
       await this.lifecycle.teardown(session);
-      await this.saveDesiredState(session, 'hibernated').catch((error: unknown) =>
-        session.log('warn', `could not save that the session sleeps (${describeError(error)}); a restart starts it`),
-      );
+      // a recycle wakes it at once: should the server stop before it is up, the next boot starts it as before
+      if (!options.wakingAtOnce) {
+        await this.saveDesiredState(session, 'hibernated').catch((error: unknown) =>
+          session.log('warn', `could not save that the session sleeps (${describeError(error)}); a restart starts it`),
+        );
+      }
       session.status.moveTo('HIBERNATED', reason);
       return true;
     });
@@ -177,7 +187,9 @@ export class SessionManager {
     this.pending.add(sessionId);
     const status = session.status.status;
     // with another operation under way the status is that operation's; runStart moves it once it has the lock
-    if (STARTABLE.has(status) && !this.lock.isBusy(sessionId)) session.status.moveTo('STARTING', reason);
+    // a wake finds a session stopped meanwhile as it is (the check is made again once the lock is held)
+    const wanted = !options.onlyFromHibernated || status === 'HIBERNATED';
+    if (wanted && STARTABLE.has(status) && !this.lock.isBusy(sessionId)) session.status.moveTo('STARTING', reason);
     const abort = new AbortController();
     session.startAbort = abort;
     const settled = this.locked(session, 'start', () =>

@@ -29,6 +29,11 @@ export class KeyedLock {
     return this.queues.has(key);
   }
 
+  /** Tasks waiting behind the one that holds the key. */
+  waiting(key: string): number {
+    return this.queues.get(key)?.size ?? 0;
+  }
+
   /** Keys currently held. */
   get size(): number {
     return this.queues.size;

@@ -96,3 +96,29 @@ test('a send waits for the new browser instead of failing, and one in flight hol
   assert.equal(sweeper.recyclesOf(session), 1);
   assert.equal(session.status.status, 'WORKING');
 });
+
+test('a recycle cut short by the server stopping leaves the session to start at the next boot, not asleep', async () => {
+  const fixture = setup();
+  const session = await linked(fixture, 'desk', {});
+  fixture.factory.onCreate = () => {}; // the new browser never logs in
+  let onDiskWhileAsleep: Promise<{ desiredState: string } | undefined> | undefined;
+  fixture.events.on('status', ({ change }) => {
+    // read as the status changes: a server stopped at this moment would boot from this
+    if (change.to === 'HIBERNATED') onDiskWhileAsleep = fixture.store.read('desk');
+  });
+  const sweep = sweeperOf(fixture, new Map([['desk', 700]]), { browserLimitMib: 600 }).sweep();
+  await until(() => session.status.status === 'STARTING', 'the new browser starting');
+  assert.equal((await onDiskWhileAsleep)?.desiredState, 'running');
+  await fixture.manager.stop('desk');
+  await sweep;
+});
+
+test('a wake finds a session stopped meanwhile as it is', async () => {
+  const fixture = setup();
+  const session = await linked(fixture, 'desk', {});
+  await fixture.manager.stop('desk');
+  const { settled } = fixture.manager.start('desk', 'woken: late', { onlyFromHibernated: true });
+  await settled;
+  assert.equal(session.status.status, 'STOPPED');
+  assert.equal(fixture.factory.clients.length, 1, 'no browser started');
+});
