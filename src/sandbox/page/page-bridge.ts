@@ -147,13 +147,15 @@ async function incomingMessage(d, attrs) {
   }
   return { chat: chat, msg: new MsgModel(Object.assign(base, attrs)) };
 }
-function deliverIncoming(incoming) {
+/** Resolves once the message is stored: the phone is told it arrived only then, as a device does. */
+async function deliverIncoming(incoming) {
   var chat = incoming.chat;
   var msg = incoming.msg;
   Msg.add(msg);
   chat.msgs.add(msg);
   chat.lastReceivedKey = msg.id;
   chat.set({ t: msg.t, unreadCount: (chat.unreadCount || 0) + 1 });
+  await flushMsgs();
 }
 async function receive(d) {
   var attrs = { body: d.body };
@@ -165,9 +167,7 @@ async function receive(d) {
     attrs = { type: 'vcard', body: d.vcard, vcardFormattedName: name ? name[1] : undefined };
   }
   var incoming = await incomingMessage(d, attrs);
-  if (incoming) deliverIncoming(incoming);
-  // stored before the phone is told it arrived, as a device does: a repeat after a restart is then known
-  await flushMsgs();
+  if (incoming) await deliverIncoming(incoming);
 }
 /** A fixed 15-digit LID per phone number (real LIDs are unrelated to the number; the sandbox only needs it stable). */
 function lidOf(phone) {

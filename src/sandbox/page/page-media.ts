@@ -158,8 +158,7 @@ async function receiveMedia(d) {
   var incoming = await incomingMessage(d, attrs);
   if (!incoming) return;
   attachMediaObject(incoming.msg);
-  deliverIncoming(incoming);
-  await flushMsgs();
+  await deliverIncoming(incoming);
 }
 
 Object.assign(MODULES, {
