@@ -11,7 +11,10 @@ import { SessionMaintenance } from './sessions/session-maintenance.js';
 import { restoreSessions } from './sessions/restore.js';
 import { Hibernation } from './sessions/hibernation.js';
 import { MemorySweeper } from './sessions/memory-sweeper.js';
-import { profileMemoryMib } from './browser/profile-processes.js';
+import { browserMemory, profileMemoryMib } from './browser/profile-processes.js';
+import { SessionProbe } from './sessions/session-probe.js';
+import { ServerMetrics } from './metrics/server-metrics.js';
+import { storageProblems } from './storage/storage-health.js';
 import { realTimers } from './shared/timers.js';
 import { bootSessions } from './boot.js';
 import { FileSessionStore } from './storage/file-session-store.js';
@@ -96,6 +99,20 @@ async function main(): Promise<void> {
       await sandbox.remove(sessionId);
     },
   });
+  const probe = new SessionProbe({
+    sessions: () => manager.all(),
+    browserMemory: (sessionIds) => browserMemory(processes, sessionIds.map((sessionId) => store.profileDir(sessionId))),
+    onUnresponsive: (sessionId, client, reason) => manager.reportUnresponsive(sessionId, client, reason),
+    settings: { intervalMs: config.probeIntervalMs, pingTimeoutMs: config.pagePingTimeoutMs, unresponsiveAfterMs: config.pageUnresponsiveMs },
+    logger,
+  });
+  const metrics = new ServerMetrics({
+    sessions: () => manager.all().map((session) => ({ id: session.id, status: session.status.status })),
+    probe: (sessionId) => probe.sample(sessionId),
+    recycles: (sessionId) => (manager.has(sessionId) ? memory.recyclesOf(manager.get(sessionId)) : 0),
+    webhookQueue: (sessionId) => channels.queueStats(sessionId),
+  });
+  metrics.follow(events);
   const hibernation = new Hibernation({
     host: manager,
     events,
@@ -123,6 +140,7 @@ async function main(): Promise<void> {
     outboundPolicy: webhookPolicy,
     logger,
     eventLogCacheKib: config.eventLogCacheKib,
+    onDeliveryAttempt: (sessionId, outcome) => metrics.deliveryAttempted(sessionId, outcome),
   });
   const stream = new EventStream(logger, config.streamMaxBufferedBytes);
   new EventPipeline({
@@ -132,6 +150,7 @@ async function main(): Promise<void> {
     stream,
     logger,
     isLoaded: (sessionId) => manager.hasUsableLog(sessionId),
+    onAppended: (sessionId, seconds) => metrics.eventAppended(sessionId, seconds),
   }).start();
 
   const memory = new MemorySweeper({
@@ -146,6 +165,12 @@ async function main(): Promise<void> {
     logger,
   });
   memory.start();
+  probe.start();
+  let restored = false;
+  const readiness = async () => [
+    ...(restored ? [] : ['restoring the sessions that were running']),
+    ...(await storageProblems(config.sessionsDir, config.readyMinFreeDiskMib)),
+  ];
   const maintenance = new SessionMaintenance(manager, { store, processes, hostname: os.hostname(), logger, now: () => Date.now() });
   const { loaded, restore, hibernated } = await bootSessions({ manager, channels, maintenance, logger });
 
@@ -163,6 +188,10 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     media: { maxBytes: config.maxMediaBytes, policy: createMediaPolicy(config.mediaAllowHosts), fetchTimeoutMs: config.mediaFetchTimeoutMs },
     info: { version: VERSION, whatsappWebJs: WWEBJS_VERSION, startedAt: Date.now() },
+    readiness,
+    metrics,
+    metricsPublic: config.metricsPublic,
+    accessLog: config.accessLog,
   });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
@@ -184,6 +213,7 @@ async function main(): Promise<void> {
     stream.close();
     hibernation.close();
     memory.close();
+    probe.close();
     await manager.shutdown();
     await channels.closeAll();
     await sandbox.close();
@@ -193,6 +223,7 @@ async function main(): Promise<void> {
     manager.markHibernated(hibernated);
     await restoreSessions(manager, restore, config.restoreConcurrency);
   }
+  restored = true;
 }
 
 /** A setting that fails its check stops start-up with the reason, as an invalid setting does (exit 2). */

@@ -19,14 +19,23 @@ export interface ProcessTable {
   signal(pid: number, signal: NodeJS.Signals): boolean;
   /** signals the whole process group -pgid; false when gone */
   signalGroup(pgid: number, signal: NodeJS.Signals): boolean;
-  /** Proportional set size (shared pages split among their users), in KiB; undefined when the process is gone. */
-  pssKib(pid: number): Promise<number | undefined>;
+  /** The process's memory from /proc/<pid>/smaps_rollup; undefined when the process is gone. */
+  memoryKib(pid: number): Promise<ProcessMemory | undefined>;
 }
 
-/** The Pss line of /proc/<pid>/smaps_rollup, in KiB. */
-export function parseSmapsRollupPss(text: string): number | undefined {
-  const match = /^Pss:\s+(\d+) kB$/m.exec(text);
-  return match ? Number(match[1]) : undefined;
+export interface ProcessMemory {
+  /** Proportional set size (shared pages split among their users), in KiB. */
+  pssKib: number;
+  /** The anonymous part of the PSS (heaps, not mapped files), in KiB: what grows when a process leaks. */
+  pssAnonKib: number;
+}
+
+/** The Pss and Pss_Anon lines of /proc/<pid>/smaps_rollup, in KiB (Pss_Anon is 0 on kernels older than 5.8). */
+export function parseSmapsRollup(text: string): ProcessMemory | undefined {
+  const pss = /^Pss:\s+(\d+) kB$/m.exec(text);
+  if (!pss) return undefined;
+  const anon = /^Pss_Anon:\s+(\d+) kB$/m.exec(text);
+  return { pssKib: Number(pss[1]), pssAnonKib: anon ? Number(anon[1]) : 0 };
 }
 
 /** Parses /proc/<pid>/stat. comm (field 2) may hold spaces and ')' itself, so fields are read after the LAST ')'. */
@@ -99,10 +108,10 @@ export class ProcfsProcessTable implements ProcessTable {
     }
   }
 
-  async pssKib(pid: number): Promise<number | undefined> {
+  async memoryKib(pid: number): Promise<ProcessMemory | undefined> {
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
     try {
-      return parseSmapsRollupPss(await readFile(`${this.procRoot}/${pid}/smaps_rollup`, 'utf8'));
+      return parseSmapsRollup(await readFile(`${this.procRoot}/${pid}/smaps_rollup`, 'utf8'));
     } catch (error) {
       if (VANISHED.has(errnoCode(error) ?? '')) return undefined;
       throw error;

@@ -36,13 +36,18 @@ export function isMainBrowser(info: ProcessInfo): boolean {
   return !chromiumArgs(info.args).some((arg) => arg.startsWith('--type='));
 }
 
-/** A live (not zombie) Chromium/Chrome process, main or child, whose --user-data-dir is this profile. */
-export function isBrowserForProfile(info: ProcessInfo, profileDir: string): boolean {
-  if (info.state === 'Z') return false;
+/** The profile a live (not zombie) Chromium/Chrome process, main or child, uses; undefined for any other process. */
+export function browserProfileOf(info: ProcessInfo): string | undefined {
+  if (info.state === 'Z') return undefined;
   const args = chromiumArgs(info.args);
   const program = args[0];
-  if (!program || !CHROMIUM_BINARY.test(path.basename(program))) return false;
-  return userDataDirOf(args) === path.resolve(profileDir);
+  if (!program || !CHROMIUM_BINARY.test(path.basename(program))) return undefined;
+  return userDataDirOf(args);
+}
+
+/** A live (not zombie) Chromium/Chrome process, main or child, whose --user-data-dir is this profile. */
+export function isBrowserForProfile(info: ProcessInfo, profileDir: string): boolean {
+  return browserProfileOf(info) === path.resolve(profileDir);
 }
 
 export async function processesForProfile(table: ProcessTable, profileDir: string): Promise<ProcessInfo[]> {
@@ -51,9 +56,34 @@ export async function processesForProfile(table: ProcessTable, profileDir: strin
 
 /** PSS of every process of the profile's browser together, in MiB (0 when none runs). */
 export async function profileMemoryMib(table: ProcessTable, profileDir: string): Promise<number> {
-  let kib = 0;
-  for (const info of await processesForProfile(table, profileDir)) kib += (await table.pssKib(info.pid)) ?? 0;
-  return kib / 1024;
+  const [memory] = await browserMemory(table, [profileDir]);
+  return (memory?.pssKib ?? 0) / 1024;
+}
+
+/** What one profile's browser holds: its processes (main and children) and their summed memory. */
+export interface BrowserMemory {
+  processes: number;
+  /** Whether the browser's main process is among them. */
+  mainAlive: boolean;
+  pssKib: number;
+  pssAnonKib: number;
+}
+
+/** The browser memory of each profile, in the order given, from one read of the process table. */
+export async function browserMemory(table: ProcessTable, profileDirs: readonly string[]): Promise<BrowserMemory[]> {
+  const wanted = new Map(profileDirs.map((dir) => [path.resolve(dir), { processes: 0, mainAlive: false, pssKib: 0, pssAnonKib: 0 }]));
+  for (const info of await table.list()) {
+    const profile = browserProfileOf(info);
+    const memory = profile === undefined ? undefined : wanted.get(profile);
+    if (!memory) continue;
+    const used = await table.memoryKib(info.pid);
+    if (!used) continue; // exited since the listing
+    memory.processes += 1;
+    memory.mainAlive ||= isMainBrowser(info);
+    memory.pssKib += used.pssKib;
+    memory.pssAnonKib += used.pssAnonKib;
+  }
+  return profileDirs.map((dir) => wanted.get(path.resolve(dir))!);
 }
 
 export interface KillProfileOptions {

@@ -27,7 +27,16 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (webhook_key, status, event_seq);
 CREATE INDEX IF NOT EXISTS deliveries_recent ON deliveries (created_at);
+-- only the undelivered: counting the queue and finding its oldest stay cheap however many were delivered
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (created_at) WHERE status = 'pending';
 `;
+
+/** The undelivered webhook deliveries of one log. */
+export interface QueueStats {
+  pending: number;
+  /** When the oldest undelivered one was created (epoch ms); undefined when none waits. */
+  oldestCreatedAt: number | undefined;
+}
 
 const DELIVERY_SELECT = `SELECT d.delivery_id, d.webhook_key, d.url, d.status, d.attempts, d.next_attempt_at, d.last_error,
   d.last_status_code, d.created_at, d.updated_at, e.id AS event_id, e.event AS event
@@ -74,6 +83,8 @@ export class SqliteEventLog implements DeliveryQueue {
   // the live stream's catch-up reads these once per page
   private readonly selectHasEvent: Database.Statement;
   private readonly selectEventsAfterId: Database.Statement;
+  // every metrics scrape reads this
+  private readonly selectQueueStats: Database.Statement;
   private readonly appendTransaction: (envelope: EventEnvelope, chatId: string | null, deliveries: NewDelivery[], now: number) => void;
 
   /**
@@ -103,6 +114,7 @@ export class SqliteEventLog implements DeliveryQueue {
     this.updateOutcome = this.db.prepare(
       `UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, last_status_code = ?, updated_at = ? WHERE delivery_id = ?`,
     );
+    this.selectQueueStats = this.db.prepare(`SELECT count(*) AS pending, min(created_at) AS oldest FROM deliveries WHERE status = 'pending'`);
     this.selectHasEvent = this.db.prepare('SELECT 1 FROM events WHERE id = ?').pluck();
     // a range scan of the id index; the event types come as one JSON array so the statement is prepared once
     this.selectEventsAfterId = this.db.prepare(
@@ -210,6 +222,11 @@ export class SqliteEventLog implements DeliveryQueue {
 
   markFailed(deliveryId: string, attempts: number, error: string, statusCode?: number): void {
     this.update(deliveryId, 'failed', attempts, error, statusCode ?? null);
+  }
+
+  queueStats(): QueueStats {
+    const row = this.selectQueueStats.get() as { pending: number; oldest: number | null };
+    return { pending: row.pending, oldestCreatedAt: row.oldest ?? undefined };
   }
 
   pendingWebhookKeys(): WebhookKey[] {

@@ -19,6 +19,8 @@ export interface EventPipelineDeps {
   logger: Logger;
   /** Events of a session that is gone (deleted) must not re-create its folder. */
   isLoaded: (sessionId: string) => boolean;
+  /** Told of every event stored, with how long the append took (metrics). */
+  onAppended?: (sessionId: string, seconds: number) => void;
 }
 
 /**
@@ -54,7 +56,9 @@ export class EventPipeline {
     }
     try {
       const channel = this.deps.channels.get(sessionId);
+      const startedAt = performance.now();
       channel.log.append(envelope, deliveries);
+      this.deps.onAppended?.(sessionId, (performance.now() - startedAt) / 1000);
       if (deliveries.length > 0) channel.dispatcher.notify(deliveries.map((delivery) => delivery.webhookKey));
     } catch (error) {
       this.deps.logger.error('could not append an event to the session log', { session: sessionId, event, error: describeError(error) });

@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { Logger } from '../shared/logger.js';
 import type { OutboundPolicy } from '../net/outbound-policy.js';
 import { ConflictError, describeError } from '../shared/errors.js';
-import { SqliteEventLog } from './event-log.js';
+import { SqliteEventLog, type QueueStats } from './event-log.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
-import type { RetryPolicy, WebhookKey, WebhookTarget } from './webhooks/webhook-types.js';
+import type { AttemptOutcome, RetryPolicy, WebhookKey, WebhookTarget } from './webhooks/webhook-types.js';
 
 export interface SessionChannel {
   log: SqliteEventLog;
@@ -26,6 +26,8 @@ export interface SessionChannelsDeps {
   logger: Logger;
   /** --event-log-cache-kib: SQLite's page cache per log (the default when unset). */
   eventLogCacheKib?: number;
+  /** Told the outcome of every delivery attempt (metrics). */
+  onDeliveryAttempt?: (sessionId: string, outcome: AttemptOutcome) => void;
 }
 
 export const EVENT_LOG_FILE = 'events.db';
@@ -48,6 +50,7 @@ export class SessionChannels {
         policy: this.deps.policy,
         outboundPolicy: this.deps.outboundPolicy,
         logger: this.deps.logger,
+        onAttempt: this.deps.onDeliveryAttempt && ((outcome) => this.deps.onDeliveryAttempt?.(sessionId, outcome)),
       });
       // the dispatcher resumes, on construction, deliveries a previous run (or a SIGKILL) left pending
       channel = { log, dispatcher };
@@ -63,6 +66,11 @@ export class SessionChannels {
     this.channels.delete(sessionId);
     await channel.dispatcher.close();
     channel.log.close();
+  }
+
+  /** The session's undelivered webhook deliveries; undefined while its log is not open (asking never opens it). */
+  queueStats(sessionId: string): QueueStats | undefined {
+    return this.channels.get(sessionId)?.log.queueStats();
   }
 
   /** Whether the session's log is open (a read or an event opened it). */

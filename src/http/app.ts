@@ -10,7 +10,9 @@ import type { TrustProxySetting } from '../config/network-settings.js';
 import type { OutboundPolicy } from '../net/outbound-policy.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { healthRouter, type ServerInfo } from './routes/health.routes.js';
+import { healthRouter, type ReadinessCheck, type ServerInfo } from './routes/health.routes.js';
+import { metricsRouter, type MetricsRenderer } from './routes/metrics.routes.js';
+import { rememberMount, requestLog } from './middleware/request-log.js';
 import { legacyMaintenanceRouter, maintenanceRouter } from './routes/maintenance.routes.js';
 import { messagesRouter } from './routes/messages.routes.js';
 import { MEDIA_BODY_PATHS, mediaRouter } from './routes/media.routes.js';
@@ -51,6 +53,13 @@ export interface AppDeps {
   trustProxy: TrustProxySetting;
   /** Media sends: size limit, where media URLs may point, fetch timeout (defaults: 16 MiB, public hosts only, 30 s). */
   media?: { maxBytes: number; policy: OutboundPolicy; fetchTimeoutMs: number };
+  /** GET /ready: why the server should not get traffic now. */
+  readiness: ReadinessCheck;
+  metrics: MetricsRenderer & { requestFinished(method: string, route: string, status: number, seconds: number): void };
+  /** --metrics-public: GET /metrics answers without the API key. */
+  metricsPublic: boolean;
+  /** --access-log: one log line per request. */
+  accessLog: boolean;
 }
 
 /** Room in a media request's JSON body for the other fields beside the base64 (which is 4/3 of the bytes). */
@@ -64,7 +73,14 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
 
-  app.use(healthRouter(deps.manager, deps.info));
+  app.use(
+    requestLog({
+      logger: deps.logger,
+      accessLog: deps.accessLog,
+      onFinished: (method, route, status, seconds) => deps.metrics.requestFinished(method, route, status, seconds),
+    }),
+  );
+  app.use(healthRouter(deps.manager, deps.info, deps.readiness));
   // generated once, when first asked for: it does not change while the server runs, and start-up need not wait for it
   let openApiDocument: ReturnType<typeof buildOpenApiDocument> | undefined;
   const documentOnce = () => (openApiDocument ??= buildOpenApiDocument(deps.info.version));
@@ -91,7 +107,10 @@ export function createApp(deps: AppDeps): Express {
   // base64 is 4/3 of the bytes, and may be wrapped in lines of 76 characters (MIME style), which the decoder accepts
   const mediaBodyLimit = Math.ceil((Math.ceil(media.maxBytes / 3) * 4 * 78) / 76) + MEDIA_BODY_OVERHEAD;
 
+  app.use(metricsRouter(deps.metrics, deps.metricsPublic || !deps.apiKey ? [] : [limiter, requireApiKey(deps.apiKey)]));
+
   const api = express.Router();
+  api.use(rememberMount);
   api.use(limiter);
   // the live stream checks the key itself: browsers' EventSource can only send it as a query parameter
   api.use(
@@ -131,7 +150,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(sandboxRouter(deps.manager, deps.sandbox));
   api.use(maintenanceRouter(deps.maintenance));
   app.use('/api/v1', api);
-  app.use('/session', ...guarded, legacyMaintenanceRouter(deps.maintenance));
+  app.use('/session', rememberMount, ...guarded, legacyMaintenanceRouter(deps.maintenance));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -241,6 +241,12 @@ export class SandboxHub {
     this.sessions.get(sessionId)?.expireMedia();
   }
 
+  /** Fault injection: the session's linked pages stop answering (their main thread spins); how many were told. */
+  hangPages(sessionId: string): number {
+    checkSessionId(sessionId);
+    return this.session(sessionId).hangPages();
+  }
+
   /** How many messages from contacts wait for the session's linked device to connect. */
   heldMessages(sessionId: string): number {
     return this.sessions.get(sessionId)?.heldMessages() ?? 0;

@@ -132,6 +132,8 @@ export interface PageEvents {
   edit: { seq: number; messageId: string; body: string };
   revoke: { seq: number; messageId: string };
   ack: { seq: number; messageId: string; ack: number };
+  /** Fault injection: the page's main thread spins from now on and answers nothing, as a page stuck in a script. */
+  hang: { seq: number };
   /** The phone changed a group itself (or another admin did): the page applies the state and the notifications. */
   group: { seq: number } & SandboxGroupUpdate;
 }

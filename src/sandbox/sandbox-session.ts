@@ -139,6 +139,15 @@ export class SandboxSession implements SandboxPageHandler {
     this.media.clear();
   }
 
+  /** Every linked page of the session stops answering (its main thread spins); how many were told. */
+  hangPages(): number {
+    const linked = this.pages.openIn('linked');
+    if (linked.length === 0) throw new ConflictError('SANDBOX_NOT_LINKED', `No linked page of session '${this.id}' is connected`);
+    // never answered: the page is busy forever
+    for (const page of linked) void this.pages.ask(page, 'hang', {}, 1_000).catch(() => undefined);
+    return linked.length;
+  }
+
   /** The groups the phone knows. */
   groups(): groupProtocol.SandboxGroup[] {
     return this.groupBook.list();

@@ -10,6 +10,10 @@ export interface SessionEventMap {
   message: [{ sessionId: string; me: WaMe | undefined; message: WaMessage }];
   messageSent: [{ sessionId: string; me: WaMe | undefined; message: WaMessage }];
   activity: [{ sessionId: string; me: WaMe | undefined; type: WaActivityType; payload: Record<string, unknown> }];
+  /** The browser crashed or its page stopped answering (the status change that follows says what is done about it). */
+  crashed: [{ sessionId: string; reason: string }];
+  /** A restart after a crash begins. */
+  restarting: [{ sessionId: string }];
 }
 
 export class SessionEvents extends EventEmitter<SessionEventMap> {

@@ -14,6 +14,7 @@ import { SessionRegistry } from './session-registry.js';
 import { planRecovery } from './crash-recovery.js';
 import { beingDeleted, unusable } from './session-errors.js';
 import type { SessionStatus } from './session-status.js';
+import type { WaClient } from '../wa/wa-client.js';
 
 export interface SessionManagerSettings {
   maxSessions: number;
@@ -357,8 +358,16 @@ export class SessionManager {
     // 'aborted': the stop/delete queued behind us tears down; a loss: onClientLost's recovery is queued
   }
 
+  /** The page of this client stopped answering while its browser lives: recovered as a crash is (bounded restart). */
+  reportUnresponsive(sessionId: string, client: WaClient, reason: string): void {
+    const session = this.registry.has(sessionId) ? this.registry.get(sessionId) : undefined;
+    if (!session || session.client !== client || !this.registry.isCurrent(session)) return;
+    this.onClientLost(session, session.generation, { kind: 'crashed', reason });
+  }
+
   private onClientLost(session: Session, generation: number, loss: ClientLoss): void {
     session.log('warn', `client lost (${loss.kind}): ${loss.reason}`);
+    if (loss.kind === 'crashed') this.deps.events.emit('crashed', { sessionId: session.id, reason: loss.reason });
     void this.locked(session, 'recovery', () => this.recover(session, generation, loss)).catch((error: unknown) =>
       this.deps.logger.error('recovery failed', { session: session.id, error: describeError(error) }),
     );
@@ -393,6 +402,7 @@ export class SessionManager {
       session.restartAt = undefined;
       // counted when it begins, so the cooldown runs from one real restart to the next
       session.restartBudget.recordAttempt();
+      this.deps.events.emit('restarting', { sessionId: session.id });
       try {
         this.start(session.id, plan.startReason);
       } catch (error) {

@@ -220,6 +220,11 @@ export interface WaClient extends WaGroupCommands {
    * renderer does not grow with every message handled. Resolves with how many were unloaded.
    */
   unloadOldMessages(limits: PageMessageLimits): Promise<number>;
+  /**
+   * Runs a trivial script in the page: resolves once the page's main thread answered. A hung page never answers
+   * (the caller puts a deadline on it); a page that is gone rejects.
+   */
+  ping(): Promise<void>;
   /** PID of the browser's main process, once launched. */
   browserPid(): number | undefined;
   on<E extends WaClientEventName>(event: E, listener: (...args: WaClientEvents[E]) => void): void;

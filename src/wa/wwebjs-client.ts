@@ -268,6 +268,12 @@ class WwebjsClient implements WaClient {
     return page ? unloadOldMessages(page, limits) : 0;
   }
 
+  async ping(): Promise<void> {
+    const page = this.client.pupPage;
+    if (!page) throw new Error('the page is not open');
+    await page.evaluate(() => true);
+  }
+
   browserPid(): number | undefined {
     return this.client.pupBrowser?.process()?.pid;
   }

@@ -1,4 +1,4 @@
-import type { ProcessInfo, ProcessTable } from '../../src/browser/process-table.js';
+import type { ProcessInfo, ProcessMemory, ProcessTable } from '../../src/browser/process-table.js';
 
 export interface SignalRecord {
   kind: 'pid' | 'group';
@@ -17,11 +17,13 @@ export class FakeProcessTable implements ProcessTable {
   private readonly processes = new Map<number, ProcessInfo>();
   private readonly unkillable = new Set<number>();
 
-  /** PSS per pid, as pssKib answers it (0 for a process given none). */
+  /** PSS per pid in KiB, as memoryKib answers it (0 for a process given none); the anonymous part is half of it. */
   readonly pss = new Map<number, number>();
 
-  async pssKib(pid: number): Promise<number | undefined> {
-    return this.processes.has(pid) ? (this.pss.get(pid) ?? 0) : undefined;
+  async memoryKib(pid: number): Promise<ProcessMemory | undefined> {
+    if (!this.processes.has(pid)) return undefined;
+    const pssKib = this.pss.get(pid) ?? 0;
+    return { pssKib, pssAnonKib: pssKib / 2 };
   }
 
   add(info: ProcessInfo, options: FakeProcessOptions = {}): this {

@@ -91,6 +91,14 @@ export class FakeWaClient implements WaClient {
     return this.unloadedPerCall;
   }
 
+  /** While true, ping never answers (a hung page); pings counts every call. */
+  hung = false;
+  pings = 0;
+  async ping(): Promise<void> {
+    this.pings += 1;
+    if (this.hung) await new Promise<never>(() => {});
+  }
+
   chats: WaChat[] = [];
   contacts: WaContact[] = [];
   /** Numbers the fake says have a WhatsApp account. */

@@ -24,13 +24,14 @@ import { createWebhookPolicy } from '../../src/events/webhooks/webhook-url.js';
 import { SandboxHub } from '../../src/sandbox/sandbox-hub.js';
 import { createApp } from '../../src/http/app.js';
 import { OPERATIONS } from '../../src/http/openapi.js';
+import { ServerMetrics } from '../../src/metrics/server-metrics.js';
 import { FakeProcessTable } from '../fakes/fake-process-table.js';
 import { FakeWaClientFactory } from '../fakes/fake-wa-client.js';
 import { InMemorySessionStore } from '../fakes/in-memory-session-store.js';
 
 const API_KEY = 'router-table-key-1';
 /** Answer without a key, by design: liveness probes and the API's own documentation. */
-const PUBLIC = new Set(['GET /health', 'GET /info', 'GET /openapi.json']);
+const PUBLIC = new Set(['GET /health', 'GET /ready', 'GET /info', 'GET /openapi.json']);
 
 interface RouteLayer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -119,6 +120,10 @@ before(async () => {
     apiKey: API_KEY,
     rateLimit: { max: 10_000, windowMs: 10_000 },
     trustProxy: false,
+    readiness: async () => [],
+    metrics: new ServerMetrics({ sessions: () => manager.all().map((session) => ({ id: session.id, status: session.status.status })), probe: () => undefined, recycles: () => 0, webhookQueue: () => undefined }),
+    metricsPublic: false,
+    accessLog: false,
   });
   server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -165,6 +170,24 @@ test('the OpenAPI document lists exactly the routes the server answers', () => {
   const documented = new Set(OPERATIONS.map((operation) => `${operation.method.toUpperCase()} ${operation.path}`));
   assert.deepEqual([...served].filter((route) => !documented.has(route)), [], 'served but not documented');
   assert.deepEqual([...documented].filter((route) => !served.has(route)), [], 'documented but not served');
+});
+
+test('requests are measured by route pattern and status: no session, chat or key from the URL in a label', async () => {
+  const headers = { 'x-api-key': API_KEY };
+  assert.equal((await fetch(`${baseUrl}/api/v1/sessions/nosuch/chats/15550001111@c.us/messages?apiKey=leaked-key-123`, { headers })).status, 404);
+  assert.equal((await fetch(`${baseUrl}/no/such/path`, { headers })).status, 404);
+  const scrape = await fetch(`${baseUrl}/metrics`, { headers });
+  assert.equal(scrape.status, 200);
+  assert.match(scrape.headers.get('content-type') ?? '', /^text\/plain/);
+  assert.match(scrape.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/, 'every answer carries a request id');
+  const body = await scrape.text();
+  assert.match(body, /wamux_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/sessions\/:id\/chats\/:chatId\/messages",status="404"\} 1/);
+  assert.match(body, /wamux_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} 1/);
+  assert.doesNotMatch(body, /nosuch|15550001111|leaked-key|no\/such/);
+  const echoed = await fetch(`${baseUrl}/health`, { headers: { 'x-request-id': 'edge-42.a' } });
+  assert.equal(echoed.headers.get('x-request-id'), 'edge-42.a', "a proxy's plain request id is kept");
+  const replaced = await fetch(`${baseUrl}/health`, { headers: { 'x-request-id': 'bad id\twith spaces' } });
+  assert.notEqual(replaced.headers.get('x-request-id'), 'bad id\twith spaces');
 });
 
 test('reads and a webhook change during a delete answer 404 and bring nothing of the session back', async () => {

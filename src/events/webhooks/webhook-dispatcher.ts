@@ -14,7 +14,7 @@ import {
 } from './webhook-signature.js';
 import { validateWebhookUrl } from './webhook-url.js';
 import { createGuardedPost, type PostWebhook, type WebhookResponse } from './webhook-post.js';
-import type { DeliveryQueue, PendingDelivery, RetryPolicy, WebhookKey, WebhookTarget } from './webhook-types.js';
+import type { AttemptOutcome, DeliveryQueue, PendingDelivery, RetryPolicy, WebhookKey, WebhookTarget } from './webhook-types.js';
 
 export interface WebhookDispatcherDeps {
   queue: DeliveryQueue;
@@ -30,6 +30,8 @@ export interface WebhookDispatcherDeps {
   post?: PostWebhook;
   /** Jitter source (tests). */
   random?: () => number;
+  /** Told the outcome of every attempt (metrics). */
+  onAttempt?: (outcome: AttemptOutcome) => void;
 }
 
 /** Error recorded on (and reason for failing) pending deliveries of a webhook that is no longer configured. */
@@ -221,21 +223,25 @@ export class WebhookDispatcher {
         return; // closing: the row stays pending as it was, and is tried again after the restart
       case 'delivered':
         queue.markDelivered(delivery.deliveryId, attempts, result.statusCode);
+        this.deps.onAttempt?.('delivered');
         logger.debug('webhook delivered', { ...meta, statusCode: result.statusCode });
         return;
       case 'give-up':
         queue.markFailed(delivery.deliveryId, attempts, result.error, result.statusCode);
+        this.deps.onAttempt?.('failed');
         logger.warn('webhook delivery failed (not retryable)', { ...meta, statusCode: result.statusCode, error: result.error });
         return;
       case 'retry': {
         if (attempts >= policy.maxAttempts) {
           const error = `${result.error} (gave up after ${attempts} ${attempts === 1 ? 'attempt' : 'attempts'})`;
           queue.markFailed(delivery.deliveryId, attempts, error, result.statusCode);
+          this.deps.onAttempt?.('failed');
           logger.warn('webhook delivery failed (attempts exhausted)', { ...meta, statusCode: result.statusCode, error });
           return;
         }
         const delayMs = retryDelayForResponse(attempts, policy, result.statusCode, result.retryAfter, this.random);
         queue.markRetry(delivery.deliveryId, attempts, this.now() + delayMs, result.error, result.statusCode);
+        this.deps.onAttempt?.('retry');
         logger.info('webhook delivery will be retried', { ...meta, statusCode: result.statusCode, error: result.error, delayMs });
         return;
       }

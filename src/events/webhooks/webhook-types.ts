@@ -63,3 +63,6 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxDelayMs: 300_000,
   timeoutMs: 10_000,
 });
+
+/** What one delivery attempt came to: delivered, to be tried again, or given up (failed for good). */
+export type AttemptOutcome = 'delivered' | 'retry' | 'failed';

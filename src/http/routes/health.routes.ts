@@ -8,11 +8,23 @@ export interface ServerInfo {
   startedAt: number;
 }
 
-export function healthRouter(manager: SessionManager, info: ServerInfo): Router {
+/** Why the server should not get traffic now (restore still running, storage not writable...); empty when ready. */
+export type ReadinessCheck = () => Promise<string[]>;
+
+export function healthRouter(manager: SessionManager, info: ServerInfo, readiness: ReadinessCheck): Router {
   const router = Router();
 
   router.get('/health', (_request, response) => {
     response.json({ status: 'ok' });
+  });
+
+  router.get('/ready', async (_request, response) => {
+    const reasons = await readiness();
+    if (reasons.length === 0) {
+      response.json({ status: 'ready' });
+      return;
+    }
+    response.status(503).json({ status: 'not-ready', reasons });
   });
 
   router.get('/info', (_request, response) => {

@@ -90,6 +90,11 @@ export function sandboxRouter(manager: SessionManager, hub: SandboxHub): Router 
     response.json({ id: sessionId, expired: true });
   });
 
+  router.post('/sessions/:id/sandbox/hang-page', (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    response.json({ id: sessionId, pages: hub.hangPages(sessionId) });
+  });
+
   router.get('/sessions/:id/sandbox/outbox', (request, response) => {
     const sessionId = sandboxSessionId(request.params);
     response.json({ id: sessionId, messages: hub.outbox(sessionId), total: hub.sentTotal(sessionId) });

@@ -234,6 +234,7 @@ function connect() {
   answer('edit', applyPhoneEdit);
   answer('revoke', applyPhoneRevoke);
   answer('ack', applyPhoneAck);
+  answer('hang', function () { for (;;) { /* a page stuck in a script: nothing on this thread runs again */ } });
   answer('incomingMedia', receiveMedia);
   answer('logout', async function () { await clearPairing(); becomeUnpaired(null); });
   answer('group', function (d) { applyGroupEvent(d); });
