@@ -25,6 +25,7 @@ import { createApp } from './http/app.js';
 import { createMediaPolicy } from './net/media-fetch.js';
 import { EventPipeline } from './events/event-pipeline.js';
 import { EventStream } from './events/event-stream.js';
+import { EventRetention } from './events/event-retention.js';
 import { SessionChannels } from './events/session-channels.js';
 import { collectTargets } from './events/webhook-targets.js';
 import { checkWebhookTarget, createWebhookPolicy } from './events/webhooks/webhook-url.js';
@@ -142,6 +143,13 @@ async function main(): Promise<void> {
     eventLogCacheKib: config.eventLogCacheKib,
     onDeliveryAttempt: (sessionId, outcome) => metrics.deliveryAttempted(sessionId, outcome),
   });
+  const retention = new EventRetention({
+    openLogs: () => channels.openLogs(),
+    policy: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxBytes: config.eventLogMaxMib * 1024 * 1024 },
+    intervalMs: config.eventPruneIntervalMs,
+    logger,
+  });
+  retention.start();
   const stream = new EventStream(logger, config.streamMaxBufferedBytes);
   new EventPipeline({
     sessionEvents: events,
@@ -214,6 +222,7 @@ async function main(): Promise<void> {
     hibernation.close();
     memory.close();
     probe.close();
+    retention.close();
     await manager.shutdown();
     await channels.closeAll();
     await sandbox.close();

@@ -72,6 +72,12 @@ export interface AppConfig {
   readonly pagePingTimeoutMs: number;
   /** --page-unresponsive-ms: a page silent this long while its browser runs is treated as a crash; 0 = never. */
   readonly pageUnresponsiveMs: number;
+  /** --event-retention-days: events older than this are pruned from each session's log (0 = kept whatever their age). */
+  readonly eventRetentionDays: number;
+  /** --event-log-max-mib: past this, the oldest events of a session's log are pruned (0 = no size limit). */
+  readonly eventLogMaxMib: number;
+  /** --event-prune-interval-ms: how often the open logs are pruned, vacuumed and checkpointed. */
+  readonly eventPruneIntervalMs: number;
   /** --ready-min-free-disk-mib: GET /ready answers 503 with less free space than this in the sessions folder. */
   readonly readyMinFreeDiskMib: number;
 }

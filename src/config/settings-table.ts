@@ -131,6 +131,9 @@ export const SETTINGS = {
   pagePingTimeoutMs: { flag: 'page-ping-timeout-ms', env: 'PAGE_PING_TIMEOUT_MS', schema: integer(100, 120_000), fallback: '5000' },
   // 0 = never: a page that stays silent is only reported (metrics), not restarted
   pageUnresponsiveMs: { flag: 'page-unresponsive-ms', env: 'PAGE_UNRESPONSIVE_MS', schema: integer(0, 86_400_000), fallback: '60000' },
+  eventRetentionDays: { flag: 'event-retention-days', env: 'EVENT_RETENTION_DAYS', schema: integer(0, 36_500), fallback: '30' },
+  eventLogMaxMib: { flag: 'event-log-max-mib', env: 'EVENT_LOG_MAX_MIB', schema: integer(0, 1_048_576), fallback: '256' },
+  eventPruneIntervalMs: { flag: 'event-prune-interval-ms', env: 'EVENT_PRUNE_INTERVAL_MS', schema: integer(1000, 86_400_000), fallback: '600000' },
   readyMinFreeDiskMib: { flag: 'ready-min-free-disk-mib', env: 'READY_MIN_FREE_DISK_MIB', schema: integer(0, 1_048_576), fallback: '256' },
 } as const satisfies Record<string, Setting>;
 

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { EventEnvelope, EventType } from './event-envelope.js';
 import type { DeliveryQueue, DeliveryRecord, PendingDelivery, WebhookKey } from './webhooks/webhook-types.js';
+import { EventLogPruner, type RetentionPolicy } from './event-log-pruning.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -29,6 +30,8 @@ CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (webhook_key, status, 
 CREATE INDEX IF NOT EXISTS deliveries_recent ON deliveries (created_at);
 -- only the undelivered: counting the queue and finding its oldest stay cheap however many were delivered
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (created_at) WHERE status = 'pending';
+-- pruning an event finds (and deletes) its deliveries; without it each delete scanned them all
+CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries (event_seq);
 `;
 
 /** The undelivered webhook deliveries of one log. */
@@ -85,6 +88,7 @@ export class SqliteEventLog implements DeliveryQueue {
   private readonly selectEventsAfterId: Database.Statement;
   // every metrics scrape reads this
   private readonly selectQueueStats: Database.Statement;
+  private readonly pruner: EventLogPruner;
   private readonly appendTransaction: (envelope: EventEnvelope, chatId: string | null, deliveries: NewDelivery[], now: number) => void;
 
   /**
@@ -94,12 +98,15 @@ export class SqliteEventLog implements DeliveryQueue {
    */
   constructor(file: string, options: { cacheKib?: number } = {}) {
     this.db = new Database(file);
+    // only takes effect in a new file (before its first table): pruned pages can then go back to the file system
+    this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma(`cache_size = -${Math.max(64, Math.floor(options.cacheKib ?? DEFAULT_EVENT_LOG_CACHE_KIB))}`);
     this.db.pragma('journal_mode = WAL');
     // WAL + NORMAL survives a killed process (the WAL is in the OS's hands); only an OS crash may lose the last commits
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    this.pruner = new EventLogPruner(this.db);
     this.insertEvent = this.db.prepare('INSERT INTO events (id, event, chat_id, envelope) VALUES (?, ?, ?, ?)');
     this.insertDelivery = this.db.prepare(
       `INSERT INTO deliveries (delivery_id, event_seq, webhook_key, url, status, attempts, next_attempt_at, created_at, updated_at)
@@ -139,6 +146,38 @@ export class SqliteEventLog implements DeliveryQueue {
   append(envelope: EventEnvelope, deliveries: NewDelivery[] = [], now = Date.now()): void {
     const chatId = typeof envelope.payload.chatId === 'string' ? envelope.payload.chatId : null;
     this.appendTransaction(envelope, chatId, deliveries, now);
+    // a session shows one code at a time: the one it replaced is of no use to anyone
+    if (envelope.event === 'qr' || envelope.event === 'pairing.code') this.pruner.pruneSuperseded();
+  }
+
+  /** Whether the id is of this log: in it, or pruned from it (a client may resume after it). */
+  knows(id: string): boolean {
+    if (this.hasEvent(id)) return true;
+    const prunedThrough = this.pruner.prunedThrough();
+    return prunedThrough !== undefined && id <= prunedThrough;
+  }
+
+  /** One batch of pruning under the policy; how many events went (0 when nothing more is due). */
+  pruneStep(policy: RetentionPolicy, now = Date.now()): number {
+    return this.pruner.pruneStep(policy, now);
+  }
+
+  /** Returns a batch of free pages to the file system; how many (0 when none is left). */
+  reclaimStep(): number {
+    return this.pruner.reclaimStep();
+  }
+
+  checkpoint(): void {
+    this.pruner.checkpoint();
+  }
+
+  isOpen(): boolean {
+    return this.db.open;
+  }
+
+  /** Bytes of the log's pages that hold data. */
+  liveBytes(): number {
+    return this.pruner.liveBytes();
   }
 
   /** Events after the given id (exclusive), oldest first: what a client missed. */

@@ -73,6 +73,11 @@ export class SessionChannels {
     return this.channels.get(sessionId)?.log.queueStats();
   }
 
+  /** The logs open now, by session (asking never opens one). */
+  *openLogs(): Iterable<[string, SqliteEventLog]> {
+    for (const [sessionId, channel] of this.channels) yield [sessionId, channel.log];
+  }
+
   /** Whether the session's log is open (a read or an event opened it). */
   isOpen(sessionId: string): boolean {
     return this.channels.has(sessionId);

@@ -125,7 +125,7 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, schema: z.object({ id: z.string(), chatId: z.string(), seen: z.boolean() }), description: 'Read' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/chats/{chatId}/presence'), summary: 'Show typing or recording in the chat, or stop (paused)', tag: 'messages', body: PresenceSchema,
     ok: { status: 200, schema: z.object({ id: z.string(), chatId: z.string(), state: z.string() }), description: 'Shown' }, errors: [400, 401, 404, 409] },
-  { method: 'get', path: idPath('/events'), summary: 'Events after an event id, oldest first (catch up on what you missed)', tag: 'events',
+  { method: 'get', path: idPath('/events'), summary: 'Events after an event id, oldest first (catch up on what you missed); 400 for an id the log never had, while an id retention pruned reads what came after it', tag: 'events',
     query: z.object({ after: z.string().optional(), limit: z.number().int().min(1).max(1000).optional() }),
     ok: { status: 200, schema: z.object({ id: z.string(), events: z.array(EventEnvelopeSchema) }), description: 'Events' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/webhooks'), summary: 'The session webhooks (secrets are never returned)', tag: 'events',

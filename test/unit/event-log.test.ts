@@ -45,7 +45,7 @@ test('history: newest first, per chat, paged with before', () => {
 
 test('events after an id, oldest first', () => {
   withLog((log) => {
-    const written = Array.from({ length: 4 }, (_, i) => envelope('qr', { qr: `q${i}` }));
+    const written = Array.from({ length: 4 }, (_, i) => envelope('message', { body: `m${i}` }));
     written.forEach((e) => log.append(e));
     assert.deepEqual(log.eventsAfter(written[1]!.id, 10).map((e) => e.id), [written[2]!.id, written[3]!.id]);
     assert.equal(log.eventsAfter(undefined, 10).length, 4);

@@ -260,10 +260,10 @@ test('Last-Event-ID resumes exactly after that id, and wins over after', async (
 test('after resumes exactly after that id', async () => {
   await withHarness({}, async (h) => {
     h.addSession('a');
-    const written = Array.from({ length: 5 }, (_, i) => h.record('a', 'qr', { qr: `q${i}` }));
+    const written = Array.from({ length: 5 }, (_, i) => h.record('a', 'message', { body: `m${i}` }));
     const client = await h.connect(`session=a&after=${written[1]!.id}`);
     assert.equal(await within(h.outcomes[0]!, 'the subscriber to go live'), 'live');
-    const live = h.record('a', 'qr', { qr: 'live' });
+    const live = h.record('a', 'message', { body: 'live' });
     await client.until(() => client.frames.length >= 4, 'backlog and live event');
     assert.deepEqual(client.ids, [...idsOf(written.slice(2)), live.id]);
   });

@@ -52,10 +52,12 @@ export function messagesRouter(manager: SessionManager, messaging: SessionMessag
     const session = manager.get(sessionIdOf(request.params));
     const { after, limit } = parseInput(EventsQuerySchema, request.query, 'query');
     const log = channels.get(session.id).log;
-    if (after !== undefined && !log.hasEvent(after)) {
+    if (after !== undefined && !log.knows(after)) {
       throw new InvalidInputError(`Unknown event id '${after}' in session '${session.id}'; omit after to read from the start`);
     }
-    response.json({ id: session.id, events: log.eventsAfter(after, limit) });
+    // an id retention pruned is a position still: ids sort by creation
+    const events = after === undefined || log.hasEvent(after) ? log.eventsAfter(after, limit) : log.eventsAfterId(after, limit);
+    response.json({ id: session.id, events });
   });
 
   return router;

@@ -42,12 +42,12 @@ export function streamRouter(deps: StreamRouterDeps): Router {
     const sessionIds = session !== undefined ? () => [session] : activeSessionIds;
     let backlog: Backlog | undefined;
     if (after !== undefined) {
-      // one session: the id must be in its log. All sessions: ids sort across sessions, so resuming after an id
+      // one session: the id must be in its log (or pruned from it). All sessions: ids sort across sessions, so resuming after an id
       // is well defined even when its session has been deleted since (a reconnecting EventSource stops for good
       // on a 400); only an id from the future cannot be a position in the stream.
       const known =
         session !== undefined
-          ? openLog(logOf, session)?.hasEvent(after) === true
+          ? openLog(logOf, session)?.knows(after) === true
           : eventIdTime(after) <= Date.now() + CLOCK_SKEW_MS;
       if (!known) {
         const where = session !== undefined ? `session '${session}''s log` : 'the stream (it is newer than any event)';
