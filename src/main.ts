@@ -18,6 +18,8 @@ import { storageProblems } from './storage/storage-health.js';
 import { realTimers } from './shared/timers.js';
 import { bootSessions } from './boot.js';
 import { FileSessionStore } from './storage/file-session-store.js';
+import { FileApiKeyStore } from './storage/file-api-key-store.js';
+import { ApiKeys } from './auth/api-keys.js';
 import { ProcfsProcessTable, isProcessAlive } from './browser/process-table.js';
 import { resolveBrowserExecutable } from './browser/chromium.js';
 import { createWwebjsClientFactory } from './wa/wwebjs-factory.js';
@@ -182,6 +184,8 @@ async function main(): Promise<void> {
   const maintenance = new SessionMaintenance(manager, { store, processes, hostname: os.hostname(), logger, now: () => Date.now() });
   const { loaded, restore, hibernated } = await bootSessions({ manager, channels, maintenance, logger });
 
+  const apiKeys = new ApiKeys(new FileApiKeyStore(config.sessionsDir));
+  await apiKeys.load();
   const app = createApp({
     manager,
     hibernation,
@@ -192,6 +196,7 @@ async function main(): Promise<void> {
     sandbox,
     logger,
     apiKey: config.apiKey,
+    apiKeys,
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
     trustProxy: config.trustProxy,
     media: { maxBytes: config.maxMediaBytes, policy: createMediaPolicy(config.mediaAllowHosts), fetchTimeoutMs: config.mediaFetchTimeoutMs },

@@ -33,6 +33,8 @@ export type SubscribeOutcome = 'live' | 'closed';
 interface Subscriber {
   response: ServerResponse;
   session?: string;
+  /** Only these sessions' events (a scoped key's); every session's when undefined. */
+  sessions?: ReadonlySet<string>;
   events?: ReadonlySet<EventType>;
   gone: boolean;
 }
@@ -62,7 +64,11 @@ export class EventStream {
    * the subscriber goes live. Resolves 'live' once it is, or 'closed' if the client left (or the backlog could not
    * be read) before that; never rejects.
    */
-  subscribe(response: ServerResponse, filter: { session?: string; events?: EventType[] }, backlog?: Backlog): Promise<SubscribeOutcome> {
+  subscribe(
+    response: ServerResponse,
+    filter: { session?: string; events?: EventType[]; sessions?: ReadonlySet<string> },
+    backlog?: Backlog,
+  ): Promise<SubscribeOutcome> {
     response.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
@@ -73,6 +79,7 @@ export class EventStream {
     const subscriber: Subscriber = {
       response,
       session: filter.session,
+      sessions: filter.sessions,
       events: filter.events && filter.events.length > 0 ? new Set(filter.events) : undefined,
       gone: false,
     };
@@ -244,6 +251,7 @@ function drainedOrClosed(response: ServerResponse): Promise<void> {
 
 function matches(subscriber: Subscriber, envelope: EventEnvelope): boolean {
   if (subscriber.session !== undefined && subscriber.session !== envelope.session) return false;
+  if (subscriber.sessions !== undefined && !subscriber.sessions.has(envelope.session)) return false;
   return subscriber.events === undefined || subscriber.events.has(envelope.event);
 }
 

@@ -4,7 +4,10 @@ import type { Logger } from '../shared/logger.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { SandboxHub } from '../sandbox/sandbox-hub.js';
 import type { SessionMaintenance } from '../sessions/session-maintenance.js';
-import { requireApiKey } from './middleware/api-key.js';
+import { authorize, type KeyChecker } from './middleware/access-control.js';
+import { routeRules } from './route-access.js';
+import { keysRouter } from './routes/keys.routes.js';
+import type { ApiKeys } from '../auth/api-keys.js';
 import { createRateLimiter, type RateLimitSettings } from './middleware/rate-limit.js';
 import type { TrustProxySetting } from '../config/network-settings.js';
 import type { OutboundPolicy } from '../net/outbound-policy.js';
@@ -49,6 +52,8 @@ export interface AppDeps {
   logger: Logger;
   info: ServerInfo;
   apiKey?: string;
+  /** Scoped keys (POST /api/v1/keys), checked beside the server's own key. */
+  apiKeys: ApiKeys;
   rateLimit: RateLimitSettings;
   trustProxy: TrustProxySetting;
   /** Media sends: size limit, where media URLs may point, fetch timeout (defaults: 16 MiB, public hosts only, 30 s). */
@@ -100,32 +105,35 @@ export function createApp(deps: AppDeps): Express {
     response.json(documentOnce());
   });
 
-  const limiter = createRateLimiter(deps.rateLimit, deps.apiKey);
+  const keys: KeyChecker = { adminKey: deps.apiKey, scoped: (presented) => deps.apiKeys.principalOf(presented) };
+  const rules = routeRules();
+  const limiter = createRateLimiter(deps.rateLimit, keys);
   // the key is checked before any body is parsed, so unauthenticated clients cannot make the server parse megabytes
-  const guarded = [limiter, ...(deps.apiKey ? [requireApiKey(deps.apiKey)] : []), express.json({ limit: '1mb' })];
+  const guarded = [limiter, authorize(keys, rules), express.json({ limit: '1mb' })];
   const media = deps.media ?? { maxBytes: DEFAULT_MAX_MEDIA_BYTES, policy: createMediaPolicy([]), fetchTimeoutMs: 30_000 };
   // base64 is 4/3 of the bytes, and may be wrapped in lines of 76 characters (MIME style), which the decoder accepts
   const mediaBodyLimit = Math.ceil((Math.ceil(media.maxBytes / 3) * 4 * 78) / 76) + MEDIA_BODY_OVERHEAD;
 
-  app.use(metricsRouter(deps.metrics, deps.metricsPublic || !deps.apiKey ? [] : [limiter, requireApiKey(deps.apiKey)]));
+  app.use(metricsRouter(deps.metrics, deps.metricsPublic ? [] : [limiter, authorize(keys, rules)]));
 
   const api = express.Router();
   api.use(rememberMount);
   api.use(limiter);
-  // the live stream checks the key itself: browsers' EventSource can only send it as a query parameter
+  // browsers' EventSource cannot set headers: the live stream alone takes the key as ?apiKey= too
+  api.use('/events/stream', authorize(keys, rules, { allowQueryKey: true }));
   api.use(
     streamRouter({
       stream: deps.stream,
       logOf: (sessionId) => deps.channels.get(sessionId).log,
       activeSessionIds: () => deps.manager.all().map((session) => session.id).filter((id) => deps.manager.hasUsableLog(id)),
-      apiKey: deps.apiKey,
     }),
   );
   // after the key check: only routes that carry media (and the sandbox phone sending some) parse bodies that large
-  if (deps.apiKey) api.use(requireApiKey(deps.apiKey));
+  api.use(authorize(keys, rules));
   api.use([...MEDIA_BODY_PATHS, '/sessions/:id/sandbox/incoming'], express.json({ limit: mediaBodyLimit }));
   api.use(express.json({ limit: '1mb' }));
   api.use(sessionsRouter(deps.manager, deps.webhookPolicy, deps.hibernation));
+  api.use(keysRouter(deps.apiKeys));
   // what the services that use a session's page see: a sleeping session wakes for them
   const sessions: SessionLookup = {
     get: (sessionId) => deps.manager.get(sessionId),

@@ -17,6 +17,7 @@ import {
   SandboxGroupParticipantsSchema,
   UpdateGroupSchema,
 } from './groups-schemas.js';
+import { CreateKeySchema, CreatedKeySchema, KeySchema } from './keys-schemas.js';
 import { MEDIA_KINDS, MediaMessageSchema, SendAudioSchema, SendMediaSchema } from './media-schemas.js';
 
 type Method = 'get' | 'post' | 'delete' | 'put';
@@ -39,6 +40,7 @@ const json = (schema: ZodType) => ({ 'application/json': { schema } });
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input',
   401: 'Missing or wrong x-api-key',
+  403: "The key may not do this: a scoped key without the route's role, or a route for the server's key only",
   404: 'No such session',
   410: 'WhatsApp no longer has the media',
   413: 'The media is larger than --max-media-bytes',
@@ -196,6 +198,12 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: '/session/terminateInactive', summary: 'Alias of terminate-inactive for users of the older wwebjs REST servers', tag: 'maintenance',
     query: TerminateInactiveQuerySchema,
     ok: { status: 200, schema: TerminateInactiveReportSchema, description: 'What was terminated and kept' }, errors: [400, 401] },
+  { method: 'post', path: '/api/v1/keys', summary: "Create a key scoped to some sessions and roles (the server's key only); the key is in this answer only", tag: 'keys', body: CreateKeySchema,
+    ok: { status: 201, schema: CreatedKeySchema, description: 'The key, shown once' }, errors: [400, 401, 403] },
+  { method: 'get', path: '/api/v1/keys', summary: 'List scoped keys (never the keys themselves)', tag: 'keys',
+    ok: { status: 200, schema: z.object({ keys: z.array(KeySchema) }), description: 'Keys' }, errors: [401, 403] },
+  { method: 'delete', path: '/api/v1/keys/{keyId}', summary: 'Revoke a scoped key: it is refused from the next request on', tag: 'keys',
+    ok: { status: 200, schema: z.object({ id: z.string(), revoked: z.literal(true) }), description: 'Revoked' }, errors: [400, 401, 403, 404] },
   { method: 'get', path: '/health', summary: 'Liveness', tag: 'server',
     ok: { status: 200, schema: z.object({ status: z.literal('ok') }), description: 'Alive' }, errors: [] },
   { method: 'get', path: '/ready', summary: 'Readiness: 503 with the reasons until the boot restore has run, and while the sessions folder is not writable or its disk is nearly full', tag: 'server',
@@ -209,9 +217,10 @@ export const OPERATIONS: readonly Operation[] = [
 
 /** The session id, and the other {name} segments of the path, as strings. */
 function pathParamsOf(path: string): z.ZodObject | undefined {
-  if (!path.includes('{id}')) return undefined;
-  const others = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!).filter((name) => name !== 'id');
-  return SessionIdParamsSchema.extend(Object.fromEntries(others.map((name) => [name, z.string()])));
+  const names = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
+  if (names.length === 0) return undefined;
+  const others = Object.fromEntries(names.filter((name) => name !== 'id').map((name) => [name, z.string()]));
+  return names.includes('id') ? SessionIdParamsSchema.extend(others) : z.object(others);
 }
 
 /** The OpenAPI document, generated from the same zod schemas the routes validate with. */

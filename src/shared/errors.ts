@@ -25,6 +25,13 @@ export class UnauthorizedError extends AppError {
   }
 }
 
+/** The key is valid but may not do this (a scoped key without the role, or a route for the server's key only). */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super('FORBIDDEN', 403, message);
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(code: string, message: string) {
     super(code, 404, message);

@@ -186,7 +186,6 @@ async function withHarness(options: { pageSize?: number }, run: (harness: Harnes
         return log;
       },
       activeSessionIds: () => [...logs.keys()],
-      apiKey: undefined,
       pageSize: options.pageSize,
     }),
   );

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +25,8 @@ import { SandboxHub } from '../../src/sandbox/sandbox-hub.js';
 import { createApp } from '../../src/http/app.js';
 import { OPERATIONS } from '../../src/http/openapi.js';
 import { ServerMetrics } from '../../src/metrics/server-metrics.js';
+import { ApiKeys } from '../../src/auth/api-keys.js';
+import { FileApiKeyStore } from '../../src/storage/file-api-key-store.js';
 import { FakeProcessTable } from '../fakes/fake-process-table.js';
 import { FakeWaClientFactory } from '../fakes/fake-wa-client.js';
 import { InMemorySessionStore } from '../fakes/in-memory-session-store.js';
@@ -65,6 +67,7 @@ let root: string;
 let channels: SessionChannels;
 let stream: EventStream;
 let manager: SessionManager;
+let apiKeys: ApiKeys;
 /** Holds a delete between closing the session's log and removing its folder, while a test is running. */
 let deleteGate: Promise<void> | undefined;
 
@@ -100,6 +103,8 @@ before(async () => {
   });
   stream = new EventStream(logger);
   hub = await SandboxHub.create({ logger });
+  apiKeys = new ApiKeys(new FileApiKeyStore(root));
+  await apiKeys.load();
   const hibernation = new Hibernation({
     host: manager,
     events: new SessionEvents(),
@@ -118,10 +123,11 @@ before(async () => {
     logger,
     info: { version: 'test', whatsappWebJs: 'test', startedAt: Date.now() },
     apiKey: API_KEY,
+    apiKeys,
     rateLimit: { max: 10_000, windowMs: 10_000 },
     trustProxy: false,
     readiness: async () => [],
-    metrics: new ServerMetrics({ sessions: () => manager.all().map((session) => ({ id: session.id, status: session.status.status })), probe: () => undefined, recycles: () => 0, webhookQueue: () => undefined }),
+    metrics: new ServerMetrics({ sessions: () => manager.all().map((session) => ({ id: session.id, status: session.status.status })), probe: () => ({ at: Date.now(), browser: { processes: 5, mainAlive: true, pssKib: 1024, pssAnonKib: 512 }, responsive: true }), recycles: () => 0, webhookQueue: () => undefined }),
     metricsPublic: false,
     accessLog: false,
   });
@@ -220,4 +226,55 @@ test('reads and a webhook change during a delete answer 404 and bring nothing of
   deleteGate = undefined;
   assert.equal(existsSync(path.join(root, 'leaving')), false, 'nothing re-created the folder or its log');
   assert.equal(manager.has('leaving'), false);
+});
+
+test('a scoped key sees only its sessions (others are 404), does only what its roles allow, and dies when revoked', async () => {
+  const admin = { 'x-api-key': API_KEY, 'content-type': 'application/json' };
+  await manager.create('scoped-mine', {}, { start: false });
+  await manager.create('scoped-theirs', {}, { start: false });
+  const created = await fetch(`${baseUrl}/api/v1/keys`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({ name: 'crm reader', sessions: ['scoped-mine', 'scoped-later'], roles: ['read'] }),
+  });
+  assert.equal(created.status, 201);
+  const { id, key } = (await created.json()) as { id: string; key: string };
+  assert.match(key, /^wamux_[0-9a-f]{16}_/);
+  const listed = (await (await fetch(`${baseUrl}/api/v1/keys`, { headers: admin })).json()) as { keys: Record<string, unknown>[] };
+  assert.deepEqual(listed.keys.find((entry) => entry.id === id), {
+    id, name: 'crm reader', sessions: ['scoped-later', 'scoped-mine'], roles: ['read'], createdAt: listed.keys.find((entry) => entry.id === id)?.createdAt,
+  });
+  const stored = await readFile(path.join(root, '.api-keys.json'), 'utf8');
+  assert.ok(!stored.includes(key.slice(24)), 'the key itself is not stored');
+  assert.equal((await stat(path.join(root, '.api-keys.json'))).mode & 0o777, 0o600);
+
+  const as = (route: string, method = 'GET', body?: unknown) =>
+    fetch(`${baseUrl}${route}`, { method, headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const sessions = (await (await as('/api/v1/sessions')).json()) as { sessions: { id: string }[] };
+  assert.deepEqual(sessions.sessions.map((session) => session.id), ['scoped-mine']);
+  assert.equal((await as('/api/v1/sessions/scoped-mine')).status, 200);
+  const hidden = await as('/api/v1/sessions/scoped-theirs');
+  assert.equal(hidden.status, 404);
+  assert.equal(((await hidden.json()) as { error: { code: string } }).error.code, 'SESSION_NOT_FOUND');
+  assert.equal((await as('/api/v1/sessions/scoped-theirs/stop', 'POST')).status, 404, 'not even its existence leaks');
+  assert.equal((await as('/api/v1/sessions/scoped-mine/stop', 'POST')).status, 403, 'read only');
+  assert.equal((await as('/api/v1/sessions/scoped-mine/send-text', 'POST', { chatId: '15550001111', content: 'x' })).status, 403);
+  assert.equal((await as('/api/v1/keys')).status, 403, "the server's key only");
+  assert.equal((await as('/api/v1/maintenance/terminate-inactive', 'POST', { mode: 'stop', dryRun: true })).status, 403);
+  assert.equal((await fetch(`${baseUrl}/api/v1/events/stream?session=scoped-theirs&apiKey=${key}`)).status, 404);
+  const metrics = await (await as('/metrics')).text();
+  assert.match(metrics, /session="scoped-mine"/);
+  assert.doesNotMatch(metrics, /session="scoped-theirs"|^process_|^wamux_sessions\{/m, 'only its own sessions\' series');
+
+  const controller = await fetch(`${baseUrl}/api/v1/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'ops', sessions: ['scoped-later'], roles: ['control'] }) });
+  const control = ((await controller.json()) as { key: string }).key;
+  const create = (sessionId: string) =>
+    fetch(`${baseUrl}/api/v1/sessions`, { method: 'POST', headers: { 'x-api-key': control, 'content-type': 'application/json' }, body: JSON.stringify({ sessionId, start: false }) });
+  assert.equal((await create('scoped-elsewhere')).status, 403);
+  assert.equal((await create('scoped-later')).status, 201);
+
+  assert.equal((await fetch(`${baseUrl}/api/v1/keys/${id}`, { method: 'DELETE', headers: admin })).status, 200);
+  assert.equal((await as('/api/v1/sessions')).status, 401, 'refused once revoked');
+  assert.equal((await fetch(`${baseUrl}/api/v1/keys/${id}`, { method: 'DELETE', headers: admin })).status, 404);
+  assert.equal((await as('/api/v1/sessions', 'GET')).status, 401);
 });

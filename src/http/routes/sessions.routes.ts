@@ -1,5 +1,7 @@
+import { principalFrom } from '../middleware/access-control.js';
+import { canSee } from '../../auth/principal.js';
 import { Router } from 'express';
-import { ConflictError } from '../../shared/errors.js';
+import { ConflictError, ForbiddenError } from '../../shared/errors.js';
 import type { SessionManager } from '../../sessions/session-manager.js';
 import type { Session } from '../../sessions/session.js';
 import type { Hibernation } from '../../sessions/hibernation.js';
@@ -25,6 +27,7 @@ export function sessionsRouter(manager: SessionManager, webhookPolicy: OutboundP
 
   router.post('/sessions', async (request, response) => {
     const body = parseInput(CreateSessionSchema, request.body, 'request body');
+    if (!canSee(principalFrom(response), body.sessionId)) throw new ForbiddenError(`This key may not create session '${body.sessionId}'`);
     // the same address checks as PUT .../webhooks: a webhook given at creation is no way around them
     const webhookUrls = [body.config?.webhookUrl, ...(body.config?.webhooks ?? []).map((webhook) => webhook.url)];
     for (const url of webhookUrls) if (url !== undefined) await checkWebhookTarget(url, webhookPolicy);
@@ -37,7 +40,9 @@ export function sessionsRouter(manager: SessionManager, webhookPolicy: OutboundP
   });
 
   router.get('/sessions', (_request, response) => {
-    response.json({ sessions: manager.list().map((snapshot) => sessionView(manager.get(snapshot.id))) });
+    const principal = principalFrom(response);
+    const visible = manager.list().filter((snapshot) => canSee(principal, snapshot.id));
+    response.json({ sessions: visible.map((snapshot) => sessionView(manager.get(snapshot.id))) });
   });
 
   router.get('/sessions/:id', (request, response) => {

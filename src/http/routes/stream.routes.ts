@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { AppError, InvalidInputError, SessionNotFoundError, UnauthorizedError } from '../../shared/errors.js';
+import { AppError, InvalidInputError, SessionNotFoundError } from '../../shared/errors.js';
 import type { SqliteEventLog } from '../../events/event-log.js';
 import { mergedBacklog, type Backlog, type EventStream } from '../../events/event-stream.js';
 import { eventIdTime } from '../../events/event-envelope.js';
@@ -7,7 +7,8 @@ import { eventIdTime } from '../../events/event-envelope.js';
 /** An all-sessions resume id may be this far ahead of the server's clock (ids carry the time they were made). */
 const CLOCK_SKEW_MS = 60_000;
 import { StreamQuerySchema } from '../api-schemas.js';
-import { apiKeyMatches } from '../middleware/api-key.js';
+import { principalFrom } from '../middleware/access-control.js';
+import { canSee } from '../../auth/principal.js';
 import { parseInput } from '../middleware/validate.js';
 
 export interface StreamRouterDeps {
@@ -16,7 +17,6 @@ export interface StreamRouterDeps {
   logOf: (sessionId: string) => SqliteEventLog;
   /** Every session whose events are being logged (loaded, not being deleted). */
   activeSessionIds: () => string[];
-  apiKey: string | undefined;
   /** Events read from a log per page of the catch-up. */
   pageSize?: number;
 }
@@ -28,18 +28,18 @@ export interface StreamRouterDeps {
  * all sessions, then goes live: nothing replayed, nothing lost.
  */
 export function streamRouter(deps: StreamRouterDeps): Router {
-  const { stream, logOf, activeSessionIds, apiKey } = deps;
+  const { stream, logOf, activeSessionIds } = deps;
   const router = Router();
   router.get('/events/stream', (request, response) => {
     const query = parseInput(StreamQuerySchema, request.query, 'query');
-    if (apiKey !== undefined && !apiKeyMatches(apiKey, request.header('x-api-key') ?? query.apiKey)) {
-      throw new UnauthorizedError('A valid x-api-key header or apiKey query parameter is required');
-    }
+    const principal = principalFrom(response);
     const lastEventId = request.header('last-event-id')?.trim();
     const after = lastEventId ? parseInput(StreamQuerySchema.shape.after, lastEventId, 'Last-Event-ID header') : query.after;
     const session = query.session;
-    if (session !== undefined) logOf(session); // 404 for an unknown session
-    const sessionIds = session !== undefined ? () => [session] : activeSessionIds;
+    // 404 for an unknown session, and for one outside a scoped key's list
+    if (session !== undefined && !canSee(principal, session)) throw new SessionNotFoundError(session);
+    if (session !== undefined) logOf(session);
+    const sessionIds = session !== undefined ? () => [session] : () => activeSessionIds().filter((id) => canSee(principal, id));
     let backlog: Backlog | undefined;
     if (after !== undefined) {
       // one session: the id must be in its log (or pruned from it). All sessions: ids sort across sessions, so resuming after an id
@@ -64,7 +64,8 @@ export function streamRouter(deps: StreamRouterDeps): Router {
         pageSize: deps.pageSize,
       });
     }
-    void stream.subscribe(response, { session, events: query.events }, backlog);
+    const visible = principal.kind === 'scoped' ? principal.sessions : undefined;
+    void stream.subscribe(response, { session, events: query.events, sessions: visible }, backlog);
   });
   return router;
 }
