@@ -42,7 +42,7 @@ import type { SessionLookup } from '../sessions/working-client.js';
 export interface AppDeps {
   manager: SessionManager;
   /** Wakes a HIBERNATED session for a request that needs its page, and for POST .../wake. */
-  hibernation: Pick<Hibernation, 'beginUse' | 'wake'>;
+  hibernation: Pick<Hibernation, 'beginUse' | 'wake' | 'configChanged'>;
   maintenance: SessionMaintenance;
   channels: SessionChannels;
   stream: EventStream;
@@ -132,7 +132,14 @@ export function createApp(deps: AppDeps): Express {
   api.use(authorize(keys, rules));
   api.use([...MEDIA_BODY_PATHS, '/sessions/:id/sandbox/incoming'], express.json({ limit: mediaBodyLimit }));
   api.use(express.json({ limit: '1mb' }));
-  api.use(sessionsRouter(deps.manager, deps.webhookPolicy, deps.hibernation));
+  api.use(
+    sessionsRouter({
+      manager: deps.manager,
+      webhookPolicy: deps.webhookPolicy,
+      hibernation: deps.hibernation,
+      webhooksChanged: (sessionId) => deps.channels.get(sessionId).dispatcher.notify(),
+    }),
+  );
   api.use(keysRouter(deps.apiKeys));
   // what the services that use a session's page see: a sleeping session wakes for them
   const sessions: SessionLookup = {

@@ -1,7 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import type { ZodType } from 'zod';
 import { z } from '../shared/zod.js';
-import { WebhooksSchema } from '../sessions/session-config.js';
+import { SessionConfigPatchSchema, WebhooksSchema } from '../sessions/session-config.js';
 import { CreateSessionSchema, DeliverySchema, ErrorSchema, EventEnvelopeSchema, HistoryMessageSchema, InfoSchema, PairingCodeRequestSchema, PairingCodeSchema, LogLineSchema, MessageSchema, QrSchema, TerminateInactiveQuerySchema, TerminateInactiveReportSchema, TerminateInactiveSchema, SessionIdParamsSchema, SessionSchema, SessionStatusSchema } from './api-schemas.js';
 import { ChatSchema, DeleteMessageQuerySchema, EditSchema, PresenceSchema, ReactSchema, ContactSchema, NumberLookupSchema, SendContactSchema, SendLocationSchema, SendPollSchema, SendTextSchema } from './message-schemas.js';
 import { SandboxAckSchema, SandboxEditSchema, SandboxReactSchema, SandboxContactsSchema, SandboxPairSchema, SandboxIncomingSchema, SandboxOutboxEntrySchema, SandboxScanSchema } from './sandbox-schemas.js';
@@ -20,7 +20,7 @@ import {
 import { CreateKeySchema, CreatedKeySchema, KeySchema } from './keys-schemas.js';
 import { MEDIA_KINDS, MediaMessageSchema, SendAudioSchema, SendMediaSchema } from './media-schemas.js';
 
-type Method = 'get' | 'post' | 'delete' | 'put';
+type Method = 'get' | 'post' | 'delete' | 'put' | 'patch';
 
 export interface Operation {
   method: Method;
@@ -63,6 +63,8 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, schema: z.object({ sessions: z.array(SessionSchema) }), description: 'All sessions' }, errors: [401] },
   { method: 'get', path: idPath(''), summary: 'One session', tag: 'sessions',
     ok: { status: 200, schema: SessionSchema, description: 'The session' }, errors: [400, 401, 404] },
+  { method: 'patch', path: idPath(''), summary: 'Change the config (only the fields given; null removes proxyServerCredentials, webhookUrl or wakeEveryMinutes) without losing the login; appliesAtNextStart lists what the running browser keeps until the session starts again', tag: 'sessions', body: SessionConfigPatchSchema,
+    ok: { status: 200, schema: SessionSchema.extend({ changed: z.array(z.string()), appliesAtNextStart: z.array(z.string()) }), description: 'The session with its new config' }, errors: [400, 401, 404, 409] },
   { method: 'delete', path: idPath(''), summary: 'Stop a session and delete its data', tag: 'sessions',
     ok: { status: 200, schema: z.object({ id: z.string(), deleted: z.boolean() }), description: 'Deleted' }, errors: [400, 401, 404] },
   { method: 'get', path: idPath('/status'), summary: 'Status, recent changes and the linked account', tag: 'sessions',

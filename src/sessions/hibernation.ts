@@ -120,6 +120,16 @@ export class Hibernation {
     };
   }
 
+  /** The session's sleep settings changed: its timers follow the new ones from now on. */
+  configChanged(sessionId: string): void {
+    if (this.closed || !this.deps.host.has(sessionId)) return;
+    const session = this.deps.host.get(sessionId);
+    const state = this.stateOf(session);
+    this.cancelTimers(state);
+    if (session.status.status === 'WORKING') this.armIdle(session, state);
+    if (session.status.status === 'HIBERNATED') this.armWake(session, state);
+  }
+
   /** POST .../wake: WORKING when it answers; a session that was neither asleep nor WORKING is a 409. */
   async wake(sessionId: string): Promise<Session> {
     (await this.beginUse(sessionId))();

@@ -50,8 +50,8 @@ const minutes = z
 
 export const WebhooksSchema = z.array(WebhookSchema).max(10, 'at most 10 webhooks per session');
 
-/** Per-session settings as the user sends them; every field optional, defaults applied by resolveSessionConfig. */
-export const SessionConfigInputSchema = z
+/** The fields of a session's config as the user sends them, each optional. */
+const SessionConfigFields = z
   .object({
     headless: z.boolean().optional().openapi({ description: 'Run Chromium headless (default true)' }),
     qrTimeout: z
@@ -106,11 +106,33 @@ export const SessionConfigInputSchema = z
         'While HIBERNATED, wake this often to collect the messages that arrived meanwhile (they become events as if it never slept), then sleep again once quiet; needs hibernateAfterMinutes',
     }),
   })
+  .strict();
+
+const WAKES_ONLY_IF_IT_SLEEPS = 'needs hibernateAfterMinutes: only a session that hibernates wakes on a schedule';
+
+/** Per-session settings as the user sends them; every field optional, defaults applied by resolveSessionConfig. */
+export const SessionConfigInputSchema = SessionConfigFields.refine(
+  (config) => config.wakeEveryMinutes === undefined || typeof config.hibernateAfterMinutes === 'number',
+  { message: WAKES_ONLY_IF_IT_SLEEPS, path: ['wakeEveryMinutes'] },
+);
+
+/** PATCH .../sessions/:id: the fields to change; null removes a proxy, the webhookUrl or the wake schedule. */
+export const SessionConfigPatchSchema = SessionConfigFields.extend({
+  proxyServerCredentials: SessionConfigFields.shape.proxyServerCredentials.unwrap().nullable().optional(),
+  webhookUrl: SessionConfigFields.shape.webhookUrl.unwrap().nullable().optional(),
+  wakeEveryMinutes: SessionConfigFields.shape.wakeEveryMinutes.unwrap().nullable().optional(),
+})
   .strict()
-  .refine((config) => config.wakeEveryMinutes === undefined || typeof config.hibernateAfterMinutes === 'number', {
-    message: 'needs hibernateAfterMinutes: only a session that hibernates wakes on a schedule',
-    path: ['wakeEveryMinutes'],
-  });
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'names no field to change' });
+export type SessionConfigPatch = z.infer<typeof SessionConfigPatchSchema>;
+
+/** Whether a resolved config is one a session may have (the checks that span fields). */
+export function configProblem(config: SessionConfig): { message: string; path: string[] } | undefined {
+  if (config.wakeEveryMinutes !== undefined && typeof config.hibernateAfterMinutes !== 'number') {
+    return { message: WAKES_ONLY_IF_IT_SLEEPS, path: ['wakeEveryMinutes'] };
+  }
+  return undefined;
+}
 
 export type SessionConfigInput = z.infer<typeof SessionConfigInputSchema>;
 export type ProxyCredentials = z.infer<typeof ProxySchema>;

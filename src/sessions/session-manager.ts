@@ -1,12 +1,12 @@
 import type { Logger } from '../shared/logger.js';
 import { ConflictError, InvalidInputError, LimitReachedError, SessionNotFoundError, describeError } from '../shared/errors.js';
-import { describeRefusedFlags, refusedFlags } from '../browser/chromium-flags.js';
+import { describeRefusedFlags, refusedFlags, type ChromiumFlagPolicy } from '../browser/chromium-flags.js';
 import { KeyedLock } from '../shared/keyed-lock.js';
 import { withTimeout } from '../shared/timing.js';
 import type { DesiredState, SessionStore } from '../storage/session-store.js';
 import { RestartBudget, type RestartPolicySettings } from './restart-policy.js';
 import { Session, type SessionSnapshot } from './session.js';
-import { resolveSessionConfig, type SessionConfigInput } from './session-config.js';
+import { resolveSessionConfig, type SessionConfig, type SessionConfigInput } from './session-config.js';
 import { loadSavedSessions, markUnusable, sessionsWantedRunning, type LoadResult } from './saved-sessions.js';
 import { nextStatusIn, type SessionEvents } from './session-events.js';
 import { SessionLifecycle, type ClientLoss, type LifecycleDeps } from './session-lifecycle.js';
@@ -291,19 +291,35 @@ export class SessionManager {
 
   /** Replaces the session's webhooks; they apply to events from now on and are saved with the config. */
   async setWebhooks(sessionId: string, webhooks: Session['config']['webhooks']): Promise<Session> {
+    return (await this.updateConfig(sessionId, (config) => ({ config: { ...config, webhooks }, result: undefined }))).session;
+  }
+
+  /**
+   * Changes the saved config (under the session's lock, so never halfway through a start); the login stays. What
+   * a running browser was launched with applies at its next start. `update` may throw to refuse the change.
+   */
+  async updateConfig<T>(sessionId: string, update: (config: SessionConfig) => { config: SessionConfig; result: T }): Promise<{ session: Session; result: T }> {
     const session = this.get(sessionId);
     if (session.unusableReason !== undefined) throw unusable(session);
-    await this.lockedLive(session, 'webhooks', async () => {
-      session.config = { ...session.config, webhooks };
+    const result = await this.lockedLive(session, 'config', async () => {
+      const updated = update(session.config);
       const stored = await this.deps.store.read(sessionId);
+      // saved first: a change that could not be saved is not in force either
       await this.deps.store.write({
         sessionId,
         createdAt: session.createdAt,
-        config: session.config,
+        config: updated.config,
         desiredState: stored?.desiredState ?? 'stopped',
       });
+      session.config = updated.config;
+      return updated.result;
     });
-    return session;
+    return { session, result };
+  }
+
+  /** Which Chromium flags a session's config may hold. */
+  flagPolicy(): ChromiumFlagPolicy {
+    return this.deps.settings.flagPolicy;
   }
 
   /** Resolves once the session shows a QR code, is WORKING, or has stopped or failed (or the deadline passed). */

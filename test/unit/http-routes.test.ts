@@ -278,3 +278,22 @@ test('a scoped key sees only its sessions (others are 404), does only what its r
   assert.equal((await fetch(`${baseUrl}/api/v1/keys/${id}`, { method: 'DELETE', headers: admin })).status, 404);
   assert.equal((await as('/api/v1/sessions', 'GET')).status, 401);
 });
+
+test('PATCH changes the config, never shows the proxy password, and refuses what it cannot change', async () => {
+  const headers = { 'x-api-key': API_KEY, 'content-type': 'application/json' };
+  await manager.create('patched', {}, { start: false });
+  const patch = (body: unknown, sessionId = 'patched') => fetch(`${baseUrl}/api/v1/sessions/${sessionId}`, { method: 'PATCH', headers, body: JSON.stringify(body) });
+  const changed = await patch({ restartOnCrash: false, proxyServerCredentials: { protocol: 'http', address: 'proxy.lan:3128', username: 'u', password: 'secret-pw-1' } });
+  assert.equal(changed.status, 200);
+  const text = await changed.text();
+  assert.doesNotMatch(text, /secret-pw-1/);
+  const body = JSON.parse(text) as { changed: string[]; appliesAtNextStart: string[]; config: { restartOnCrash: boolean; proxyServerCredentials: { passwordSet: boolean } } };
+  assert.deepEqual(body.changed.sort(), ['proxyServerCredentials', 'restartOnCrash']);
+  assert.deepEqual(body.appliesAtNextStart, [], 'no browser runs: nothing waits for a start');
+  assert.equal(body.config.restartOnCrash, false);
+  assert.equal(body.config.proxyServerCredentials.passwordSet, true);
+  assert.equal((await patch({ sandbox: false })).status, 400);
+  assert.equal((await patch({})).status, 400);
+  assert.equal((await patch({ restartOnCrash: 'no' })).status, 400);
+  assert.equal((await patch({ restartOnCrash: true }, 'nobody-here')).status, 404);
+});

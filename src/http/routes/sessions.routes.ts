@@ -7,6 +7,8 @@ import type { Session } from '../../sessions/session.js';
 import type { Hibernation } from '../../sessions/hibernation.js';
 import { CreateSessionSchema, LogsQuerySchema, SessionIdParamsSchema } from '../api-schemas.js';
 import { parseInput } from '../middleware/validate.js';
+import { SessionConfigPatchSchema } from '../../sessions/session-config.js';
+import { applyConfigPatch } from '../../sessions/session-config-update.js';
 import { checkWebhookTarget } from '../../events/webhooks/webhook-url.js';
 import type { OutboundPolicy } from '../../net/outbound-policy.js';
 
@@ -22,7 +24,15 @@ export function sessionIdOf(params: unknown): string {
   return parseInput(SessionIdParamsSchema, params, 'session id').id;
 }
 
-export function sessionsRouter(manager: SessionManager, webhookPolicy: OutboundPolicy, hibernation: Pick<Hibernation, 'beginUse' | 'wake'>): Router {
+export interface SessionsRouterDeps {
+  manager: SessionManager;
+  webhookPolicy: OutboundPolicy;
+  hibernation: Pick<Hibernation, 'beginUse' | 'wake' | 'configChanged'>;
+  /** The session's webhooks changed: deliveries queued for a removed one settle now. */
+  webhooksChanged: (sessionId: string) => void;
+}
+
+export function sessionsRouter({ manager, webhookPolicy, hibernation, webhooksChanged }: SessionsRouterDeps): Router {
   const router = Router();
 
   router.post('/sessions', async (request, response) => {
@@ -88,6 +98,28 @@ export function sessionsRouter(manager: SessionManager, webhookPolicy: OutboundP
     // (if it cannot, the login is deleted here all the same)
     await hibernation.beginUse(sessionId).then((end) => end(), () => undefined);
     response.json(sessionView(await manager.logout(sessionId)));
+  });
+
+  /** Changes the config without touching the login; what the running browser was launched with applies at its next start. */
+  router.patch('/sessions/:id', async (request, response) => {
+    const sessionId = sessionIdOf(request.params);
+    const patch = parseInput(SessionConfigPatchSchema, request.body, 'request body');
+    for (const url of [patch.webhookUrl, ...(patch.webhooks ?? []).map((webhook) => webhook.url)]) {
+      if (typeof url === 'string') await checkWebhookTarget(url, webhookPolicy);
+    }
+    const flagPolicy = manager.flagPolicy();
+    const { session, result } = await manager.updateConfig(sessionId, (config) => {
+      const update = applyConfigPatch(config, patch, flagPolicy);
+      return { config: update.config, result: update };
+    });
+    if (result.changed.some((field) => field === 'hibernateAfterMinutes' || field === 'wakeEveryMinutes')) hibernation.configChanged(session.id);
+    if (result.changed.some((field) => field === 'webhooks' || field === 'webhookUrl')) webhooksChanged(session.id);
+    response.json({
+      ...sessionView(session),
+      changed: result.changed,
+      // a browser runs with the old values until the session starts again (restart, or a stop and start)
+      appliesAtNextStart: session.client ? result.atNextStart : [],
+    });
   });
 
   router.delete('/sessions/:id', async (request, response) => {
