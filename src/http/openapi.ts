@@ -168,6 +168,8 @@ export const OPERATIONS: readonly Operation[] = [
     errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/sandbox/expire-media'), summary: "Sandbox: WhatsApp's media server forgets the session's media (downloads answer 410)", tag: 'sandbox',
     ok: { status: 200, schema: z.object({ id: z.string(), expired: z.boolean() }), description: 'Expired' }, errors: [400, 401, 404, 409] },
+  { method: 'get', path: idPath('/sandbox/endpoint'), summary: "Sandbox: where the session's web.whatsapp.com listens (started if it was not), to put a proxy in front of it", tag: 'sandbox',
+    ok: { status: 200, schema: z.object({ id: z.string(), host: z.literal('web.whatsapp.com'), address: z.string().openapi({ example: '127.0.0.1:40123' }) }), description: 'The address' }, errors: [400, 401, 404, 409] },
   { method: 'post', path: idPath('/sandbox/hang-page'), summary: "Sandbox: the session's WhatsApp Web page stops answering (its main thread spins), for trying --page-unresponsive-ms", tag: 'sandbox',
     ok: { status: 200, schema: z.object({ id: z.string(), pages: z.number().int() }), description: 'How many linked pages now hang' }, errors: [400, 401, 404, 409] },
   { method: 'get', path: idPath('/sandbox/outbox'), summary: 'Sandbox: what the session sent (the newest 1000)', tag: 'sandbox',

@@ -106,6 +106,16 @@ export class SandboxHub {
   }
 
   /**
+   * Where the session's web.whatsapp.com listens (127.0.0.1:<port>), started if it was not: a proxy a test puts in
+   * front of the session sends web.whatsapp.com there. The port stays the same while the server runs.
+   */
+  async endpointAddress(sessionId: string): Promise<string> {
+    checkSessionId(sessionId);
+    if (this.closed) throw new ConflictError('SANDBOX_CLOSED', 'The sandbox is shut down');
+    return this.session(sessionId).address();
+  }
+
+  /**
    * The phone scans the QR currently displayed. Defaults: a number derived from the session id, pushName
    * `Sandbox <sessionId>`. Throws ConflictError 'SANDBOX_NO_QR' when no page of the session shows a QR.
    */

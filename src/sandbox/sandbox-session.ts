@@ -61,6 +61,15 @@ export class SandboxSession implements SandboxPageHandler {
 
   /** Starts the endpoint once; returns the Chromium flags that point web.whatsapp.com at it. */
   async start(): Promise<string[]> {
+    return (await this.endpoint()).chromiumArgs();
+  }
+
+  /** Where this session's web.whatsapp.com listens (host:port), started if it was not. */
+  async address(): Promise<string> {
+    return `127.0.0.1:${(await this.endpoint()).port}`;
+  }
+
+  private async endpoint(): Promise<SandboxEndpoint> {
     if (this.closed) throw this.removed();
     this.starting ??= this.deps
       .certificate()
@@ -74,7 +83,7 @@ export class SandboxSession implements SandboxPageHandler {
       await endpoint.close();
       throw this.removed();
     }
-    return endpoint.chromiumArgs();
+    return endpoint;
   }
 
   setQrInterval(ms: number): void {

@@ -18,9 +18,32 @@ const chromiumFlag = z
   .max(4096)
   .regex(/^--[a-z0-9][a-z0-9-]*(=.*)?$/s, 'must be a Chromium flag such as --lang=en (lower-case switch name)');
 
-export const ProxySchema = z
+const PROXY_PROTOCOLS = ['http', 'https', 'socks4', 'socks5', 'socks5h'] as const;
+
+/** The short form {address: "socks5://user:pass@host:port"} as the long one; anything else as it came. */
+function expandProxyUrl(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || 'protocol' in value) return value;
+  const { address, ...rest } = value as { address?: unknown };
+  if (typeof address !== 'string' || !address.includes('://')) return value;
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    return value;
+  }
+  const decoded = (text: string) => (text === '' ? undefined : decodeURIComponent(text));
+  return {
+    ...rest,
+    protocol: url.protocol.slice(0, -1),
+    address: `${url.hostname}:${url.port}`,
+    ...(decoded(url.username) === undefined ? {} : { username: decoded(url.username) }),
+    ...(decoded(url.password) === undefined ? {} : { password: decoded(url.password) }),
+  };
+}
+
+const ProxyFields = z
   .object({
-    protocol: z.enum(['http', 'https', 'socks4', 'socks5']),
+    protocol: z.enum(PROXY_PROTOCOLS),
     address: z
       .string()
       .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
@@ -32,6 +55,11 @@ export const ProxySchema = z
   .refine((proxy) => (proxy.password === undefined) || proxy.username !== undefined, {
     message: 'password needs a username',
   });
+
+/** A proxy as {protocol, address, username?, password?}, or as {address: "socks5://user:pass@host:port"}. */
+export const ProxySchema = z.preprocess(expandProxyUrl, ProxyFields).openapi({
+  description: 'protocol http, https, socks4, socks5 or socks5h; or the short form {address: "socks5://user:pass@host:port"}. The password is never returned',
+});
 
 export const WebhookSchema = z
   .object({
@@ -135,7 +163,7 @@ export function configProblem(config: SessionConfig): { message: string; path: s
 }
 
 export type SessionConfigInput = z.infer<typeof SessionConfigInputSchema>;
-export type ProxyCredentials = z.infer<typeof ProxySchema>;
+export type ProxyCredentials = z.infer<typeof ProxyFields>;
 export type WebhookConfig = z.infer<typeof WebhookSchema>;
 
 export interface SessionConfig {

@@ -3,6 +3,7 @@
  * unit tests implement it with a fake.
  */
 import type { WaGroupCommands } from './wa-groups.js';
+import type { UpstreamProxy } from '../browser/proxy-forwarder.js';
 
 export interface WaMe {
   /** Serialized WhatsApp id, e.g. "15550001111@c.us". */
@@ -238,12 +239,8 @@ export interface PageMessageLimits {
   minAgeSeconds: number;
 }
 
-export interface ProxySettings {
-  protocol: 'http' | 'https' | 'socks4' | 'socks5';
-  address: string;
-  username?: string;
-  password?: string;
-}
+/** The session's upstream proxy (credentials included: it never leaves the server). */
+export type ProxySettings = UpstreamProxy;
 
 export interface WaClientOptions {
   sessionId: string;

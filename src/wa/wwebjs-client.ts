@@ -25,6 +25,7 @@ import { forwardLibraryEvents } from './wwebjs-events.js';
 import { WwebjsGroups } from './wwebjs-groups.js';
 import { downloadMedia, sendMedia, toWaMessage } from './wwebjs-media.js';
 import { unloadOldMessages } from './wwebjs-page-memory.js';
+import { ProxyForwarder } from '../browser/proxy-forwarder.js';
 import { sendContacts, sendLocation, sendPoll, sendText } from './wwebjs-sending.js';
 
 const { Client, DefaultOptions, LocalAuth } = wwebjs;
@@ -56,14 +57,23 @@ export interface WwebjsFactorySettings {
   connectionArgs: (options: WaClientOptions) => Promise<string[]>;
 }
 
-function needsNetworkEvents(options: WaClientOptions, settings: WwebjsFactorySettings): boolean {
-  return options.proxy?.username !== undefined || settings.webVersionCache !== 'none';
+function needsNetworkEvents(settings: WwebjsFactorySettings): boolean {
+  return settings.webVersionCache !== 'none';
 }
 
 /** The only place that knows whatsapp-web.js and puppeteer (loaded through wwebjs-factory.ts). */
 export async function createWwebjsClient(options: WaClientOptions, settings: WwebjsFactorySettings): Promise<WaClient> {
   const processModel = settings.leanChromium ? LEAN_CHROMIUM_ARGS : [];
-  return new WwebjsClient(options, [...BASE_CHROMIUM_ARGS, ...processModel, ...(await settings.connectionArgs(options))], settings);
+  const baseArgs = [...BASE_CHROMIUM_ARGS, ...processModel, ...(await settings.connectionArgs(options))];
+  // a proxy with credentials is reached through a local forwarder that holds them: Chromium cannot send them to SOCKS
+  const forwarder = options.proxy?.username !== undefined ? await ProxyForwarder.start(options.proxy) : undefined;
+  if (options.proxy) baseArgs.push(`--proxy-server=${forwarder ? forwarder.url : directProxyUrl(options.proxy)}`);
+  return new WwebjsClient(options, baseArgs, settings, forwarder);
+}
+
+/** A proxy Chromium reaches by itself (no credentials); its SOCKS5 resolves names on the proxy, as socks5h does. */
+function directProxyUrl(proxy: NonNullable<WaClientOptions['proxy']>): string {
+  return `${proxy.protocol === 'socks5h' ? 'socks5' : proxy.protocol}://${proxy.address}`;
 }
 
 class WwebjsClient implements WaClient {
@@ -75,10 +85,14 @@ class WwebjsClient implements WaClient {
   private launchSettled: Promise<void> | undefined;
   private reportLaunchSettled: () => void = () => {};
 
-  constructor(options: WaClientOptions, baseArgs: string[], settings: WwebjsFactorySettings) {
+  constructor(
+    options: WaClientOptions,
+    baseArgs: string[],
+    settings: WwebjsFactorySettings,
+    private readonly forwarder: ProxyForwarder | undefined,
+  ) {
     const args = [...baseArgs, ...options.chromiumArgs];
-    const networkEvents = needsNetworkEvents(options, settings);
-    if (options.proxy) args.push(`--proxy-server=${options.proxy.protocol}://${options.proxy.address}`);
+    const networkEvents = needsNetworkEvents(settings);
     this.client = new Client({
       authStrategy: new LaunchReportingLocalAuth({ clientId: options.sessionId, dataPath: options.profileParent }, () =>
         this.browserLaunched(networkEvents),
@@ -86,10 +100,6 @@ class WwebjsClient implements WaClient {
       authTimeoutMs: options.authTimeoutMs,
       qrMaxRetries: options.qrMaxRetries,
       webVersionCache: { type: settings.webVersionCache },
-      proxyAuthentication:
-        options.proxy?.username !== undefined
-          ? { username: options.proxy.username, password: options.proxy.password ?? '' }
-          : undefined,
       puppeteer: {
         executablePath: settings.executablePath,
         headless: options.headless,
@@ -102,7 +112,7 @@ class WwebjsClient implements WaClient {
         // drive the WhatsApp account through, and no WebSocket framing on every protocol message
         pipe: true,
         // Network events (a CDP message per request, response and WebSocket frame, each relayed by the browser
-        // process) are only used by proxy authentication and the cached web version's request interception
+        // process) are only used by the cached web version's request interception
         networkEnabled: networkEvents,
       },
     });
@@ -138,6 +148,8 @@ class WwebjsClient implements WaClient {
       this.reportLaunchSettled = resolve;
     });
     try {
+      // a proxy that refuses the credentials fails the start with that reason, not with the page's network error
+      await this.forwarder?.check();
       await this.client.initialize();
     } finally {
       this.reportLaunchSettled();
@@ -152,6 +164,8 @@ class WwebjsClient implements WaClient {
    */
   async destroy(): Promise<void> {
     this.closing = true;
+    // first: a browser that never closes must not keep the forwarder (and its upstream connections) open
+    await this.forwarder?.close().catch(() => undefined);
     if (this.launchSettled && !this.client.pupBrowser) await this.launchSettled;
     try {
       await this.client.destroy();

@@ -90,6 +90,11 @@ export function sandboxRouter(manager: SessionManager, hub: SandboxHub): Router 
     response.json({ id: sessionId, expired: true });
   });
 
+  router.get('/sessions/:id/sandbox/endpoint', async (request, response) => {
+    const sessionId = sandboxSessionId(request.params);
+    response.json({ id: sessionId, host: 'web.whatsapp.com', address: await hub.endpointAddress(sessionId) });
+  });
+
   router.post('/sessions/:id/sandbox/hang-page', (request, response) => {
     const sessionId = sandboxSessionId(request.params);
     response.json({ id: sessionId, pages: hub.hangPages(sessionId) });
