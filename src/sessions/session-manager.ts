@@ -9,9 +9,9 @@ import { Session, type SessionSnapshot } from './session.js';
 import { resolveSessionConfig, type SessionConfig, type SessionConfigInput } from './session-config.js';
 import { loadSavedSessions, markUnusable, sessionsWantedRunning, type LoadResult } from './saved-sessions.js';
 import { nextStatusIn, type SessionEvents } from './session-events.js';
-import { SessionLifecycle, type ClientLoss, type LifecycleDeps } from './session-lifecycle.js';
+import { SessionLifecycle, type LifecycleDeps } from './session-lifecycle.js';
 import { SessionRegistry } from './session-registry.js';
-import { planRecovery } from './crash-recovery.js';
+import { CrashRestarts } from './crash-restarts.js';
 import { beingDeleted, unusable } from './session-errors.js';
 import type { SessionStatus } from './session-status.js';
 import type { WaClient } from '../wa/wa-client.js';
@@ -50,8 +50,22 @@ export class SessionManager {
   /** The start under way per session (settles, never rejects): a restart lets a wake queued behind its stop finish. */
   private readonly startsUnderWay = new Map<string, Promise<void>>();
 
+  private readonly crashes: CrashRestarts;
+
   constructor(private readonly deps: SessionManagerDeps) {
     this.lifecycle = new SessionLifecycle({ ...deps, ownedBrowserPids: () => this.ownedBrowserPids() });
+    this.crashes = new CrashRestarts(
+      {
+        isCurrent: (session) => this.registry.isCurrent(session),
+        shuttingDown: () => this.shuttingDown,
+        locked: (session, label, task) => this.locked(session, label, task),
+        teardown: (session) => this.lifecycle.teardown(session),
+        moveTo: (session, status, reason) => this.lifecycle.moveTo(session, status, reason),
+        saveDesiredState: (session, desiredState) => this.saveDesiredState(session, desiredState),
+        start: (sessionId, reason) => void this.start(sessionId, reason),
+      },
+      { events: deps.events, logger: deps.logger, maxAttempts: deps.managerSettings.restart.maxAttempts, now: deps.now },
+    );
   }
 
   list(): SessionSnapshot[] {
@@ -184,7 +198,7 @@ export class SessionManager {
         status: session.status.status,
       });
     }
-    this.cancelRestart(session);
+    this.crashes.cancel(session);
     this.pending.add(sessionId);
     const status = session.status.status;
     // with another operation under way the status is that operation's; runStart moves it once it has the lock
@@ -333,7 +347,7 @@ export class SessionManager {
     this.shuttingDown = true;
     await Promise.all(
       this.registry.all().map(async (session) => {
-        this.cancelRestart(session);
+        this.crashes.cancel(session);
         session.startAbort?.abort();
         await this.lock
           .run(session.id, () => this.bringDown(session, 'server shutting down'), { timeoutMs: 20_000, label: 'shutdown' })
@@ -366,7 +380,7 @@ export class SessionManager {
     const status = session.status.status;
     if (STARTABLE.has(status)) session.status.moveTo('STARTING', reason);
     await this.saveDesiredState(session, 'running');
-    const outcome = await this.lifecycle.launch(session, signal, (generation, loss) => this.onClientLost(session, generation, loss));
+    const outcome = await this.lifecycle.launch(session, signal, (generation, loss) => this.crashes.onClientLost(session, generation, loss));
     if (outcome.kind === 'failed') {
       await this.lifecycle.teardown(session);
       this.lifecycle.moveTo(session, 'FAILED', outcome.reason);
@@ -376,61 +390,13 @@ export class SessionManager {
 
   /** The page of this client stopped answering while its browser lives: recovered as a crash is (bounded restart). */
   reportUnresponsive(sessionId: string, client: WaClient, reason: string): void {
-    const session = this.registry.has(sessionId) ? this.registry.get(sessionId) : undefined;
-    if (!session || session.client !== client || !this.registry.isCurrent(session)) return;
-    this.onClientLost(session, session.generation, { kind: 'crashed', reason });
-  }
-
-  private onClientLost(session: Session, generation: number, loss: ClientLoss): void {
-    session.log('warn', `client lost (${loss.kind}): ${loss.reason}`);
-    if (loss.kind === 'crashed') this.deps.events.emit('crashed', { sessionId: session.id, reason: loss.reason });
-    void this.locked(session, 'recovery', () => this.recover(session, generation, loss)).catch((error: unknown) =>
-      this.deps.logger.error('recovery failed', { session: session.id, error: describeError(error) }),
-    );
-  }
-
-  private async recover(session: Session, generation: number, loss: ClientLoss): Promise<void> {
-    if (session.generation !== generation || !this.registry.isCurrent(session) || this.shuttingDown) return;
-    await this.lifecycle.teardown(session);
-    const plan = planRecovery({
-      loss,
-      restartOnCrash: session.config.restartOnCrash,
-      qrCount: session.qrCount,
-      decideRestart: () => session.restartBudget.decide(),
-      attempts: session.restartBudget.attempts,
-      maxAttempts: this.deps.managerSettings.restart.maxAttempts,
-      now: this.deps.now(),
-    });
-    if (plan.kind === 'stop') {
-      if (plan.forgetAccount) session.me = undefined;
-      await this.saveDesiredState(session, 'stopped');
-      this.lifecycle.moveTo(session, 'FAILED', plan.reason);
-      return;
-    }
-    if (plan.kind === 'fail') {
-      this.lifecycle.moveTo(session, 'FAILED', plan.reason);
-      return;
-    }
-    session.restartAt = plan.restartAt;
-    this.lifecycle.moveTo(session, plan.status, plan.reason);
-    session.restartTimer = setTimeout(() => {
-      session.restartTimer = undefined;
-      session.restartAt = undefined;
-      // counted when it begins, so the cooldown runs from one real restart to the next
-      session.restartBudget.recordAttempt();
-      this.deps.events.emit('restarting', { sessionId: session.id });
-      try {
-        this.start(session.id, plan.startReason);
-      } catch (error) {
-        session.log('warn', `crash restart skipped: ${describeError(error)}`);
-      }
-    }, plan.delayMs);
+    if (this.registry.has(sessionId)) this.crashes.reportUnresponsive(this.registry.get(sessionId), client, reason);
   }
 
   /** Stops whatever runs and moves the session to STOPPED. Caller holds the lock. */
   private async bringDown(session: Session, reason: string): Promise<void> {
     // a crash recovery that held the lock before us may have scheduled a restart after interrupt() ran
-    this.cancelRestart(session);
+    this.crashes.cancel(session);
     if (session.status.status !== 'STOPPED') this.lifecycle.moveTo(session, 'STOPPING', reason);
     await this.lifecycle.teardown(session);
     if (session.status.status === 'STOPPED') return;
@@ -441,15 +407,9 @@ export class SessionManager {
   /** Cancels a scheduled crash restart and aborts a start in progress, so the caller's operation comes next. */
   private interrupt(sessionId: string): Session {
     const session = this.get(sessionId);
-    this.cancelRestart(session);
+    this.crashes.cancel(session);
     session.startAbort?.abort();
     return session;
-  }
-
-  private cancelRestart(session: Session): void {
-    if (session.restartTimer) clearTimeout(session.restartTimer);
-    session.restartTimer = undefined;
-    session.restartAt = undefined;
   }
 
   private locked<T>(session: Session, label: string, task: () => Promise<T>): Promise<T> {
