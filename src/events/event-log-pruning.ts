@@ -12,6 +12,8 @@ export interface RetentionPolicy {
 const BATCH = 500;
 /** Free pages returned to the file system per step. */
 const VACUUM_PAGES = 2048;
+/** Replaced codes whose ids a resuming client may still name. */
+const REMEMBERED_CODES = 1000;
 /** Codes a session shows and replaces: only the newest of each is kept. */
 const SUPERSEDED = ['qr', 'pairing.code'] as const;
 
@@ -37,10 +39,13 @@ export class EventLogPruner {
   private readonly deleteEvent: Database.Statement;
   private readonly selectPrunedThrough: Database.Statement;
   private readonly savePrunedThrough: Database.Statement;
-  private readonly deleteRows: (rows: readonly { seq: number; id: string }[]) => void;
+  private readonly selectPrunedCode: Database.Statement;
+  private readonly deleteRows: (rows: readonly { seq: number; id: string }[], kind: 'oldest' | 'codes') => void;
 
   constructor(private readonly db: Database.Database) {
     db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    // replaced codes are scattered among kept events: their ids are remembered one by one (the newest few)
+    db.exec('CREATE TABLE IF NOT EXISTS pruned_codes (id TEXT PRIMARY KEY)');
     this.selectOlderThan = db.prepare(`SELECT seq, id FROM events e WHERE id < ? AND ${PRUNABLE} ORDER BY id LIMIT ${BATCH}`);
     this.selectOldest = db.prepare(`SELECT seq, id FROM events e WHERE ${PRUNABLE} ORDER BY seq LIMIT ?`);
     // an estimate of the number of events without counting them (seq grows by one per event; pruned ones leave gaps)
@@ -54,26 +59,34 @@ export class EventLogPruner {
     this.savePrunedThrough = db.prepare(
       `INSERT INTO meta (key, value) VALUES ('pruned_through', @id) ON CONFLICT (key) DO UPDATE SET value = max(value, @id)`,
     );
-    this.deleteRows = db.transaction((rows: readonly { seq: number; id: string }[]) => {
+    const rememberCode = db.prepare('INSERT OR IGNORE INTO pruned_codes (id) VALUES (?)');
+    const forgetOldCodes = db.prepare(
+      `DELETE FROM pruned_codes WHERE id < (SELECT id FROM pruned_codes ORDER BY id DESC LIMIT 1 OFFSET ${REMEMBERED_CODES - 1})`,
+    );
+    this.selectPrunedCode = db.prepare('SELECT 1 FROM pruned_codes WHERE id = ?').pluck();
+    this.deleteRows = db.transaction((rows: readonly { seq: number; id: string }[], kind: 'oldest' | 'codes') => {
       let newest = '';
       for (const row of rows) {
         this.deleteDeliveries.run(row.seq);
         this.deleteEvent.run(row.seq);
-        if (row.id > newest) newest = row.id;
+        if (kind === 'codes') rememberCode.run(row.id);
+        else if (row.id > newest) newest = row.id;
       }
       if (newest) this.savePrunedThrough.run({ id: newest });
+      if (kind === 'codes') forgetOldCodes.run();
     });
   }
 
-  /** The newest id this log pruned; undefined when it never pruned anything. */
-  prunedThrough(): string | undefined {
-    return (this.selectPrunedThrough.get() as string | undefined) ?? undefined;
+  /** Whether the id is one this log pruned: at or below the age/size watermark, or a replaced code it remembers. */
+  pruned(id: string): boolean {
+    const through = this.selectPrunedThrough.get() as string | undefined;
+    return (through !== undefined && id <= through) || this.selectPrunedCode.get(id) !== undefined;
   }
 
   /** Codes replaced by a newer one of their kind: one batch; how many events went. */
   pruneSuperseded(): number {
     let pruned = 0;
-    for (const type of SUPERSEDED) pruned += this.remove(this.selectSuperseded.all({ type }) as { seq: number; id: string }[]);
+    for (const type of SUPERSEDED) pruned += this.remove(this.selectSuperseded.all({ type }) as { seq: number; id: string }[], 'codes');
     return pruned;
   }
 
@@ -119,8 +132,8 @@ export class EventLogPruner {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
-  private remove(rows: readonly { seq: number; id: string }[]): number {
-    if (rows.length > 0) this.deleteRows(rows);
+  private remove(rows: readonly { seq: number; id: string }[], kind: 'oldest' | 'codes' = 'oldest'): number {
+    if (rows.length > 0) this.deleteRows(rows, kind);
     return rows.length;
   }
 }

@@ -147,14 +147,18 @@ export class SqliteEventLog implements DeliveryQueue {
     const chatId = typeof envelope.payload.chatId === 'string' ? envelope.payload.chatId : null;
     this.appendTransaction(envelope, chatId, deliveries, now);
     // a session shows one code at a time: the one it replaced is of no use to anyone
-    if (envelope.event === 'qr' || envelope.event === 'pairing.code') this.pruner.pruneSuperseded();
+    if (envelope.event === 'qr' || envelope.event === 'pairing.code') {
+      try {
+        this.pruner.pruneSuperseded();
+      } catch {
+        // the event is stored; the next retention pass prunes what this could not
+      }
+    }
   }
 
   /** Whether the id is of this log: in it, or pruned from it (a client may resume after it). */
   knows(id: string): boolean {
-    if (this.hasEvent(id)) return true;
-    const prunedThrough = this.pruner.prunedThrough();
-    return prunedThrough !== undefined && id <= prunedThrough;
+    return this.hasEvent(id) || this.pruner.pruned(id);
   }
 
   /** One batch of pruning under the policy; how many events went (0 when nothing more is due). */

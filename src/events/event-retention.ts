@@ -56,6 +56,8 @@ export class EventRetention {
 
   private async pass(): Promise<void> {
     for (const [sessionId, log] of [...this.deps.openLogs()]) {
+      // one log per turn: a pass over hundreds of logs never holds the server's thread for all of them
+      await nextTurn();
       if (this.closed) return;
       try {
         await this.prune(sessionId, log);
@@ -78,10 +80,9 @@ export class EventRetention {
       pages += step;
       await nextTurn();
     }
-    if (!going()) return;
+    // nothing changed: SQLite's own checkpoints keep the write-ahead log short, and a TRUNCATE costs an fsync
+    if (!going() || (events === 0 && pages === 0)) return;
     log.checkpoint();
-    if (events > 0 || pages > 0) {
-      this.deps.logger.info('event log pruned', { session: sessionId, events, pagesFreed: pages, liveMib: Math.round(log.liveBytes() / 1048576) });
-    }
+    this.deps.logger.info('event log pruned', { session: sessionId, events, pagesFreed: pages, liveMib: Math.round(log.liveBytes() / 1048576) });
   }
 }

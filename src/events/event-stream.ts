@@ -35,6 +35,10 @@ interface Subscriber {
   session?: string;
   /** Only these sessions' events (a scoped key's); every session's when undefined. */
   sessions?: ReadonlySet<string>;
+  /** Without QR and pairing codes (a key that may not link the session). */
+  withoutCodes?: boolean;
+  /** The scoped key it was opened with: revoking the key ends the stream. */
+  keyId?: string;
   events?: ReadonlySet<EventType>;
   gone: boolean;
 }
@@ -66,7 +70,7 @@ export class EventStream {
    */
   subscribe(
     response: ServerResponse,
-    filter: { session?: string; events?: EventType[]; sessions?: ReadonlySet<string> },
+    filter: { session?: string; events?: EventType[]; sessions?: ReadonlySet<string>; withoutCodes?: boolean; keyId?: string },
     backlog?: Backlog,
   ): Promise<SubscribeOutcome> {
     response.writeHead(200, {
@@ -80,6 +84,8 @@ export class EventStream {
       response,
       session: filter.session,
       sessions: filter.sessions,
+      withoutCodes: filter.withoutCodes,
+      keyId: filter.keyId,
       events: filter.events && filter.events.length > 0 ? new Set(filter.events) : undefined,
       gone: false,
     };
@@ -108,6 +114,17 @@ export class EventStream {
   /** Live subscribers (not those still catching up). */
   get size(): number {
     return this.subscribers.size;
+  }
+
+  /** Ends the streams opened with this key (it was revoked): they reconnect, and are refused. */
+  closeForKey(keyId: string): void {
+    for (const subscriber of [...this.subscribers, ...this.catchingUp]) {
+      if (subscriber.keyId !== keyId) continue;
+      subscriber.gone = true;
+      this.subscribers.delete(subscriber);
+      this.catchingUp.delete(subscriber);
+      subscriber.response.end();
+    }
   }
 
   close(): void {
@@ -252,9 +269,15 @@ function drainedOrClosed(response: ServerResponse): Promise<void> {
 function matches(subscriber: Subscriber, envelope: EventEnvelope): boolean {
   if (subscriber.session !== undefined && subscriber.session !== envelope.session) return false;
   if (subscriber.sessions !== undefined && !subscriber.sessions.has(envelope.session)) return false;
+  if (subscriber.withoutCodes && isLinkingCode(envelope.event)) return false;
   return subscriber.events === undefined || subscriber.events.has(envelope.event);
 }
 
 function format(envelope: EventEnvelope): string {
   return `id: ${envelope.id}\nevent: ${envelope.event}\ndata: ${JSON.stringify(envelope)}\n\n`;
+}
+
+/** QR and pairing codes: whoever has one can link a phone to the session. */
+export function isLinkingCode(event: EventType): boolean {
+  return event === 'qr' || event === 'pairing.code';
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import type { SandboxHub } from '../sandbox/sandbox-hub.js';
 import type { SessionMaintenance } from '../sessions/session-maintenance.js';
-import { authorize, type KeyChecker } from './middleware/access-control.js';
+import { asAdmin, authorize, type KeyChecker } from './middleware/access-control.js';
 import { routeRules } from './route-access.js';
 import { keysRouter } from './routes/keys.routes.js';
 import type { ApiKeys } from '../auth/api-keys.js';
@@ -114,10 +114,10 @@ export function createApp(deps: AppDeps): Express {
   // base64 is 4/3 of the bytes, and may be wrapped in lines of 76 characters (MIME style), which the decoder accepts
   const mediaBodyLimit = Math.ceil((Math.ceil(media.maxBytes / 3) * 4 * 78) / 76) + MEDIA_BODY_OVERHEAD;
 
-  app.use(metricsRouter(deps.metrics, deps.metricsPublic ? [] : [limiter, authorize(keys, rules)]));
+  app.use(metricsRouter(deps.metrics, deps.metricsPublic ? [asAdmin] : [limiter, authorize(keys, rules)]));
 
   const api = express.Router();
-  api.use(rememberMount);
+  api.use(rememberMount('/api/v1'));
   api.use(limiter);
   // browsers' EventSource cannot set headers: the live stream alone takes the key as ?apiKey= too
   api.use('/events/stream', authorize(keys, rules, { allowQueryKey: true }));
@@ -140,7 +140,7 @@ export function createApp(deps: AppDeps): Express {
       webhooksChanged: (sessionId) => deps.channels.get(sessionId).dispatcher.notify(),
     }),
   );
-  api.use(keysRouter(deps.apiKeys));
+  api.use(keysRouter(deps.apiKeys, (keyId) => deps.stream.closeForKey(keyId)));
   // what the services that use a session's page see: a sleeping session wakes for them
   const sessions: SessionLookup = {
     get: (sessionId) => deps.manager.get(sessionId),
@@ -165,7 +165,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(sandboxRouter(deps.manager, deps.sandbox));
   api.use(maintenanceRouter(deps.maintenance));
   app.use('/api/v1', api);
-  app.use('/session', rememberMount, ...guarded, legacyMaintenanceRouter(deps.maintenance));
+  app.use('/session', rememberMount('/session'), ...guarded, legacyMaintenanceRouter(deps.maintenance));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -5,8 +5,12 @@ import { OPERATIONS, type Operation } from './openapi.js';
 export type Access = 'public' | 'admin' | Role;
 
 /** The access a documented operation needs, from its tag and method. */
-export function accessOf(operation: Pick<Operation, 'method' | 'tag'>): Access {
+/** Reads that hand out what links a phone (QR codes) or what often carries a token (webhook URLs). */
+const CONTROL_READS = /\/(qr|qr\/image|webhooks|webhooks\/deliveries)$/;
+
+export function accessOf(operation: Pick<Operation, 'method' | 'tag' | 'path'>): Access {
   if (operation.tag === 'server') return 'public';
+  if (operation.method === 'get' && CONTROL_READS.test(operation.path)) return 'control';
   if (operation.tag === 'maintenance' || operation.tag === 'keys') return 'admin';
   if (operation.tag === 'metrics' || operation.method === 'get') return 'read';
   // acting as the account in its chats and groups

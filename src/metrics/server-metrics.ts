@@ -38,6 +38,7 @@ export class ServerMetrics {
   /** Sessions that have per-session series, so that a deleted session's series go with it. */
   private readonly labelled = new Set<string>();
   private readonly perSession: { remove(labels: { session: string }): void }[] = [];
+  private readonly queues = new Map<string, QueueStats | undefined>();
 
   private readonly messages: Counter<'session' | 'direction'>;
   private readonly crashes: Counter<'session'>;
@@ -81,14 +82,23 @@ export class ServerMetrics {
       const at = this.lastEventAt.get(id);
       return at === undefined ? undefined : (this.now() - at) / 1000;
     });
-    this.sessionGauge('wamux_session_memory_recycles', 'Browsers recycled for passing --session-memory-limit-mib since the server started.', (id) =>
-      sources.recycles(id),
-    );
+    // counted by the sweeper: read at scrape time, reported as the counter it is
+    const recycles = new Counter({
+      name: 'wamux_session_memory_recycles_total',
+      help: 'Browsers recycled for passing --session-memory-limit-mib since the server started.',
+      labelNames: ['session'],
+      registers,
+      collect() {
+        this.reset();
+        for (const session of sources.sessions()) this.inc({ session: session.id }, sources.recycles(session.id));
+      },
+    });
+    this.perSession.push(recycles);
     this.sessionGauge('wamux_webhook_queue_depth', 'Webhook deliveries not yet delivered nor given up (absent while the log is closed).', (id) =>
-      sources.webhookQueue(id)?.pending,
+      this.queueOf(id)?.pending,
     );
     this.sessionGauge('wamux_webhook_oldest_pending_age_seconds', 'Age of the oldest undelivered webhook delivery (0 when none waits).', (id) => {
-      const queue = sources.webhookQueue(id);
+      const queue = this.queueOf(id);
       if (!queue) return undefined;
       return queue.oldestCreatedAt === undefined ? 0 : Math.max(0, (this.now() - queue.oldestCreatedAt) / 1000);
     });
@@ -146,7 +156,18 @@ export class ServerMetrics {
 
   async render(): Promise<{ contentType: string; body: string }> {
     this.forgetGoneSessions();
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    this.queues.clear();
+    try {
+      return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    } finally {
+      this.queues.clear();
+    }
+  }
+
+  /** The session's queue, read once per scrape (two gauges show it). */
+  private queueOf(sessionId: string): QueueStats | undefined {
+    if (!this.queues.has(sessionId)) this.queues.set(sessionId, this.sources.webhookQueue(sessionId));
+    return this.queues.get(sessionId);
   }
 
   private sessionGauge(name: string, help: string, valueOf: (sessionId: string) => number | undefined): void {

@@ -17,7 +17,8 @@ export interface ConfigUpdate {
 
 /**
  * The config after a PATCH: given fields replace the current ones, null removes the removable ones. A proxy given
- * again without its password keeps the saved one when server and user are the same (the API never returns it).
+ * again without its password keeps the saved one when server and user are the same, and a webhook without its
+ * secret keeps the one saved for its URL (the API never returns either).
  * The sandbox flag cannot change: the login belongs to where it was made.
  */
 export function applyConfigPatch(current: SessionConfig, patch: SessionConfigPatch, flagPolicy: ChromiumFlagPolicy): ConfigUpdate {
@@ -35,6 +36,11 @@ export function applyConfigPatch(current: SessionConfig, patch: SessionConfigPat
   const saved = current.proxyServerCredentials;
   if (proxy && proxy.password === undefined && saved?.password !== undefined && proxy.protocol === saved.protocol && proxy.address === saved.address && proxy.username === saved.username) {
     next.proxyServerCredentials = { ...proxy, password: saved.password };
+  }
+  // the API shows webhooks without their secrets: sent back as they were shown, they keep them
+  if (patch.webhooks) {
+    const secrets = new Map(current.webhooks.filter((webhook) => webhook.secret !== undefined).map((webhook) => [webhook.url, webhook.secret]));
+    next.webhooks = patch.webhooks.map((webhook) => (webhook.secret === undefined && secrets.has(webhook.url) ? { ...webhook, secret: secrets.get(webhook.url) } : webhook));
   }
   const config = next as unknown as SessionConfig;
   const problem = configProblem(config);

@@ -19,6 +19,7 @@ const chromiumFlag = z
   .regex(/^--[a-z0-9][a-z0-9-]*(=.*)?$/s, 'must be a Chromium flag such as --lang=en (lower-case switch name)');
 
 const PROXY_PROTOCOLS = ['http', 'https', 'socks4', 'socks5', 'socks5h'] as const;
+const DEFAULT_PROXY_PORTS: Record<string, string> = { http: '80', https: '443' };
 
 /** The short form {address: "socks5://user:pass@host:port"} as the long one; anything else as it came. */
 function expandProxyUrl(value: unknown): unknown {
@@ -32,10 +33,19 @@ function expandProxyUrl(value: unknown): unknown {
     return value;
   }
   const decoded = (text: string) => (text === '' ? undefined : decodeURIComponent(text));
+  const protocol = url.protocol.slice(0, -1);
+  // the URL parser drops a port that is the scheme's default
+  const port = url.port || DEFAULT_PROXY_PORTS[protocol] || '';
+  try {
+    decoded(url.username);
+    decoded(url.password);
+  } catch {
+    return value; // a malformed %-escape: refused by the schema below
+  }
   return {
     ...rest,
-    protocol: url.protocol.slice(0, -1),
-    address: `${url.hostname}:${url.port}`,
+    protocol,
+    address: `${url.hostname}:${port}`,
     ...(decoded(url.username) === undefined ? {} : { username: decoded(url.username) }),
     ...(decoded(url.password) === undefined ? {} : { password: decoded(url.password) }),
   };
@@ -47,6 +57,7 @@ const ProxyFields = z
     address: z
       .string()
       .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
+      .refine((address) => Number(address.split(':')[1]) >= 1 && Number(address.split(':')[1]) <= 65535, 'the port must be 1 to 65535')
       .openapi({ example: 'proxy.internal:3128' }),
     username: z.string().min(1).max(256).optional(),
     password: z.string().min(1).max(256).optional(),

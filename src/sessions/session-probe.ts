@@ -91,7 +91,11 @@ export class SessionProbe {
     const at = this.now();
     const withClient = sessions.filter((session) => session.client !== undefined);
     const [memories, answers] = await Promise.all([
-      this.deps.browserMemory(withClient.map((session) => session.id)),
+      // memory that cannot be read leaves the samples without it (not stale), and the pings still count
+      this.deps.browserMemory(withClient.map((session) => session.id)).catch((error: unknown) => {
+        this.deps.logger.warn('could not measure the browsers', { error: describeError(error) });
+        return [] as BrowserMemory[];
+      }),
       Promise.all(sessions.map((session) => this.ping(session))),
     ]);
     const memoryOf = new Map(withClient.map((session, index) => [session.id, memories[index]]));

@@ -68,7 +68,12 @@ export async function createWwebjsClient(options: WaClientOptions, settings: Wwe
   // a proxy with credentials is reached through a local forwarder that holds them: Chromium cannot send them to SOCKS
   const forwarder = options.proxy?.username !== undefined ? await ProxyForwarder.start(options.proxy) : undefined;
   if (options.proxy) baseArgs.push(`--proxy-server=${forwarder ? forwarder.url : directProxyUrl(options.proxy)}`);
-  return new WwebjsClient(options, baseArgs, settings, forwarder);
+  try {
+    return new WwebjsClient(options, baseArgs, settings, forwarder);
+  } catch (error) {
+    await forwarder?.close();
+    throw error;
+  }
 }
 
 /** A proxy Chromium reaches by itself (no credentials); its SOCKS5 resolves names on the proxy, as socks5h does. */

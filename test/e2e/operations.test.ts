@@ -111,6 +111,23 @@ describe('readiness, metrics, access log and a page that stops answering', () =>
     assert.doesNotMatch(server.fullLogs(), new RegExp(`${leaked}|${API_KEY}`));
   });
 
+  test('a scoped key reads its session and its metrics, and may not send or see another session', async () => {
+    const other = await server.api('POST', '/api/v1/sessions', { sessionId: 'other', start: false });
+    assert.equal(other.status, 201, JSON.stringify(other.body));
+    const created = await server.api<{ key: string }>('POST', '/api/v1/keys', { name: 'dashboard', sessions: ['ops'], roles: ['read'] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const as = (route: string, method = 'GET', body?: unknown) => server.api(method, route, body, { 'x-api-key': created.body.key });
+    const listed = await as('/api/v1/sessions');
+    assert.deepEqual((listed.body as { sessions: { id: string }[] }).sessions.map((session) => session.id), ['ops']);
+    assert.equal((await as('/api/v1/sessions/other')).status, 404);
+    assert.equal((await as('/api/v1/sessions/ops/send-text', 'POST', { chatId: CONTACT, content: 'no' })).status, 403);
+    const metrics = await (await fetch(`${await server.baseUrl}/metrics`, { headers: { 'x-api-key': created.body.key } })).text();
+    assert.match(metrics, /wamux_session_browser_up\{session="ops"\} 1/);
+    assert.doesNotMatch(metrics, /session="other"|^process_/m);
+    assert.ok(!server.fullLogs().includes(created.body.key), 'the key is in no log line');
+    assert.equal((await server.api('DELETE', '/api/v1/sessions/other')).status, 200);
+  });
+
   test('a page that stops answering while its browser runs is restarted like a crash: new browser, WORKING, counted', async () => {
     const before = await server.api<{ browserPid: number }>('GET', '/api/v1/sessions/ops');
     const oldPid = before.body.browserPid;

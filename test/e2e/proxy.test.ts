@@ -78,7 +78,11 @@ describe('sessions behind a SOCKS5 proxy with a password', () => {
 
   test('the password is in no answer, log line, event or metric', async () => {
     const answers = await Promise.all(
-      ['/api/v1/sessions', '/api/v1/sessions/proxied', '/api/v1/sessions/refused/logs', '/metrics'].map(async (route) => (await fetch(`${await server.baseUrl}${route}`)).text()),
+      ['/api/v1/sessions', '/api/v1/sessions/proxied', '/api/v1/sessions/refused/logs', '/metrics'].map(async (route) => {
+        const answer = await fetch(`${await server.baseUrl}${route}`, { headers: server.apiKey ? { 'x-api-key': server.apiKey } : {} });
+        assert.equal(answer.status, 200, route);
+        return answer.text();
+      }),
     );
     assert.match(answers[3]!, /wamux_sessions\{status="WORKING"\} 1/, 'the metrics were read');
     const events = JSON.stringify([...(await loggedEvents(server, 'proxied')), ...(await loggedEvents(server, 'refused'))]);

@@ -95,4 +95,7 @@ test('credentials are URL-encoded for the upstream, and the short form of a prox
   assert.deepEqual(ProxySchema.parse({ address: 'http://proxy.lan:3128' }), { protocol: 'http', address: 'proxy.lan:3128' });
   assert.equal(ProxySchema.safeParse({ address: 'ftp://proxy.lan:21' }).success, false);
   assert.equal(ProxySchema.safeParse({ address: 'socks5://proxy.lan' }).success, false, 'a port is needed');
+  assert.deepEqual(ProxySchema.parse({ address: 'http://u:p@proxy.lan:80' }), { protocol: 'http', address: 'proxy.lan:80', username: 'u', password: 'p' }, "the scheme's default port is kept");
+  assert.equal(ProxySchema.safeParse({ address: 'socks5://u:%E0%A4%A@proxy.lan:1080' }).success, false, 'a malformed escape is a 400, not a crash');
+  assert.equal(ProxySchema.safeParse({ protocol: 'socks5', address: 'proxy.lan:70000' }).success, false);
 });

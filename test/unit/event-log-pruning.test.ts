@@ -94,6 +94,7 @@ test('only the current QR code and pairing code are kept', async () => {
     for (const envelope of [...codes, message, ...pairing, lastQr]) log.append(envelope);
     assert.deepEqual(ids(log), [message.id, pairing[1]!.id, lastQr.id]);
     assert.equal(log.knows(codes[0]!.id), true, 'a stream that last saw a replaced code resumes after it');
+    assert.equal(log.knows(idAt(NOW + 2)), false, 'an id the log never had, though older than a replaced code, is unknown');
   });
 });
 

@@ -9,6 +9,7 @@ import express from 'express';
 import { SqliteEventLog } from '../../src/events/event-log.js';
 import { newEventId, type EventEnvelope, type EventType } from '../../src/events/event-envelope.js';
 import { EventStream, mergedBacklog, type SubscribeOutcome } from '../../src/events/event-stream.js';
+import { asAdmin } from '../../src/http/middleware/access-control.js';
 import { streamRouter } from '../../src/http/routes/stream.routes.js';
 import { errorHandler } from '../../src/http/middleware/error-handler.js';
 import { SessionNotFoundError } from '../../src/shared/errors.js';
@@ -177,6 +178,8 @@ async function withHarness(options: { pageSize?: number }, run: (harness: Harnes
     };
     next();
   });
+  // who may read what is the access check's job (http-routes.test.ts); here every request is the admin's
+  app.use(asAdmin);
   app.use(
     streamRouter({
       stream,

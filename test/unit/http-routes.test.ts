@@ -230,7 +230,7 @@ test('reads and a webhook change during a delete answer 404 and bring nothing of
 
 test('a scoped key sees only its sessions (others are 404), does only what its roles allow, and dies when revoked', async () => {
   const admin = { 'x-api-key': API_KEY, 'content-type': 'application/json' };
-  await manager.create('scoped-mine', {}, { start: false });
+  await manager.create('scoped-mine', { webhookUrl: 'https://hooks.example.com/services/T0/B0/secret-token?sig=abc' }, { start: false });
   await manager.create('scoped-theirs', {}, { start: false });
   const created = await fetch(`${baseUrl}/api/v1/keys`, {
     method: 'POST',
@@ -252,7 +252,13 @@ test('a scoped key sees only its sessions (others are 404), does only what its r
     fetch(`${baseUrl}${route}`, { method, headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const sessions = (await (await as('/api/v1/sessions')).json()) as { sessions: { id: string }[] };
   assert.deepEqual(sessions.sessions.map((session) => session.id), ['scoped-mine']);
-  assert.equal((await as('/api/v1/sessions/scoped-mine')).status, 200);
+  const mine = await as('/api/v1/sessions/scoped-mine');
+  assert.equal(mine.status, 200);
+  const shown = await mine.text();
+  assert.doesNotMatch(shown, /secret-token|sig=abc/, 'webhook URLs only as far as their origin');
+  assert.match(shown, /"webhookUrl":"https:\/\/hooks\.example\.com"/);
+  assert.equal((await as('/api/v1/sessions/scoped-mine/qr')).status, 403, 'a QR code links a phone: control only');
+  assert.equal((await as('/api/v1/sessions/scoped-mine/webhooks')).status, 403);
   const hidden = await as('/api/v1/sessions/scoped-theirs');
   assert.equal(hidden.status, 404);
   assert.equal(((await hidden.json()) as { error: { code: string } }).error.code, 'SESSION_NOT_FOUND');
@@ -271,9 +277,23 @@ test('a scoped key sees only its sessions (others are 404), does only what its r
   const create = (sessionId: string) =>
     fetch(`${baseUrl}/api/v1/sessions`, { method: 'POST', headers: { 'x-api-key': control, 'content-type': 'application/json' }, body: JSON.stringify({ sessionId, start: false }) });
   assert.equal((await create('scoped-elsewhere')).status, 403);
+  const withProxy = await fetch(`${baseUrl}/api/v1/sessions`, {
+    method: 'POST',
+    headers: { 'x-api-key': control, 'content-type': 'application/json' },
+    body: JSON.stringify({ sessionId: 'scoped-later', start: false, config: { proxyServerCredentials: { address: 'http://10.0.0.1:22' } } }),
+  });
+  assert.equal(withProxy.status, 403, "a proxy is the server key's to set");
   assert.equal((await create('scoped-later')).status, 201);
 
+  await mkdir(path.join(root, 'scoped-mine'), { recursive: true }); // the fake store makes no folders; the log lives in one
+  const live = await fetch(`${baseUrl}/api/v1/events/stream?session=scoped-mine&apiKey=${key}`);
+  assert.equal(live.status, 200);
+  const reader = live.body!.getReader();
+  await reader.read(); // ': connected'
   assert.equal((await fetch(`${baseUrl}/api/v1/keys/${id}`, { method: 'DELETE', headers: admin })).status, 200);
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    /* drain until the server ends the stream */
+  }
   assert.equal((await as('/api/v1/sessions')).status, 401, 'refused once revoked');
   assert.equal((await fetch(`${baseUrl}/api/v1/keys/${id}`, { method: 'DELETE', headers: admin })).status, 404);
   assert.equal((await as('/api/v1/sessions', 'GET')).status, 401);

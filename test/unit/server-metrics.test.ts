@@ -57,7 +57,7 @@ test('sessions by status, and per session: browser memory and processes, page an
   assert.equal(valueOf(body, 'wamux_session_page_responsive{session="desk"}'), 1);
   assert.equal(valueOf(body, 'wamux_session_page_responsive{session="sales"}'), 0);
   assert.equal(valueOf(body, 'wamux_session_page_responsive{session="new"}'), undefined, 'not pinged before WORKING');
-  assert.equal(valueOf(body, 'wamux_session_memory_recycles{session="desk"}'), 2);
+  assert.equal(valueOf(body, 'wamux_session_memory_recycles_total{session="desk"}'), 2);
   assert.equal(valueOf(body, 'wamux_webhook_queue_depth{session="desk"}'), 3);
   assert.equal(valueOf(body, 'wamux_webhook_oldest_pending_age_seconds{session="desk"}'), 90);
   assert.equal(valueOf(body, 'wamux_webhook_queue_depth{session="sales"}'), undefined, 'a closed log is not opened to be counted');

@@ -41,6 +41,15 @@ test('a proxy sent back without its password (the API never shows it) keeps the 
   assert.equal(patch({ proxyServerCredentials: null }).config.proxyServerCredentials, undefined);
 });
 
+test('webhooks sent back as the API shows them (no secret) keep the secret saved for their URL', () => {
+  const signed = resolveSessionConfig({ webhooks: [{ url: 'https://crm.example.com/a', secret: 'shared-secret-1' }] }, { sandbox: true });
+  const update = applyConfigPatch(signed, SessionConfigPatchSchema.parse({ webhooks: [{ url: 'https://crm.example.com/a', events: ['message'] }, { url: 'https://other.example.com/b' }] }), DEFAULT_FLAG_POLICY);
+  assert.deepEqual(update.config.webhooks, [
+    { url: 'https://crm.example.com/a', events: ['message'], secret: 'shared-secret-1' },
+    { url: 'https://other.example.com/b' },
+  ]);
+});
+
 test('refused: the sandbox flag, flags off the allow-list, a schedule without sleep, unknown or no fields', () => {
   assert.throws(() => patch({ sandbox: false }), /config\.sandbox cannot change after creation/);
   assert.throws(() => patch({ chromiumArgs: ['--remote-debugging-port=9222'] }), /config\.chromiumArgs/);

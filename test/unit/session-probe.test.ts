@@ -106,9 +106,13 @@ test('a silence reported for a client the session no longer has does nothing', a
   const session = await linked(fixture, 'desk', {});
   const old = fixture.factory.latest();
   await fixture.manager.stop('desk');
+  fixture.manager.start('desk');
+  await until(() => session.status.status === 'WORKING' && fixture.factory.clients.length === 2, 'desk WORKING on a new browser');
+  const current = fixture.factory.latest();
   fixture.manager.reportUnresponsive('desk', old, 'too late');
   fixture.manager.reportUnresponsive('nobody', old, 'no such session');
   await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(session.status.status, 'STOPPED');
-  assert.equal(fixture.factory.clients.length, 1);
+  assert.equal(session.status.status, 'WORKING');
+  assert.equal(session.client, current, 'the running browser was left alone');
+  assert.equal(fixture.factory.clients.length, 2);
 });

@@ -27,9 +27,22 @@ export function principalOf(keys: KeyChecker, presented: string | undefined): Pr
   return keys.scoped(presented);
 }
 
-/** The principal authenticate() found for this request. */
+/** The principal authorize() found for this request; a route reached without it answers nothing (fail closed). */
 export function principalFrom(response: Response): Principal {
-  return (response.locals as { principal?: Principal }).principal ?? ADMIN;
+  const principal = (response.locals as { principal?: Principal }).principal;
+  if (!principal) throw new UnauthorizedError();
+  return principal;
+}
+
+/** For a route open to anyone by the operator's choice (--metrics-public): served as to the admin. */
+export const asAdmin: RequestHandler = (_request, response, next) => {
+  (response.locals as { principal?: Principal }).principal = ADMIN;
+  next();
+};
+
+/** Whether the principal may link a phone to its sessions: QR and pairing codes are the link itself. */
+export function mayLink(principal: Principal): boolean {
+  return hasRole(principal, 'control');
 }
 
 /**

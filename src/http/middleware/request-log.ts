@@ -60,19 +60,21 @@ const MOUNT = Symbol('wamux.mount');
 type Mounted = Request & { [MOUNT]?: string };
 
 /**
- * First in a router mounted on a path (/api/v1): remembers that path. Express forgets it (req.baseUrl) when an error
- * leaves the router, and the route of an error answer would lose its prefix.
+ * First in a router mounted on `mount` (/api/v1): remembers it for the route label. Express forgets req.baseUrl when
+ * an error leaves the router, and keeps it as the client spelled it (Express matches paths case-insensitively).
  */
-export const rememberMount: RequestHandler = (request, _response, next) => {
-  (request as Mounted)[MOUNT] = request.baseUrl;
-  next();
-};
+export function rememberMount(mount: string): RequestHandler {
+  return (request, _response, next) => {
+    (request as Mounted)[MOUNT] = mount;
+    next();
+  };
+}
 
 /** The pattern of the route that answered (/api/v1/sessions/:id), or UNMATCHED_ROUTE. */
 export function routeOf(request: Request): string {
   const pattern: unknown = (request.route as { path?: unknown } | undefined)?.path;
   if (typeof pattern !== 'string') return UNMATCHED_ROUTE;
-  return `${(request as Mounted)[MOUNT] ?? request.baseUrl}${pattern}`;
+  return `${(request as Mounted)[MOUNT] ?? ''}${pattern}`;
 }
 
 function sessionOf(request: Request): string | undefined {

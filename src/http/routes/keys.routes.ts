@@ -4,7 +4,7 @@ import { CreateKeySchema, KeyParamsSchema } from '../keys-schemas.js';
 import { parseInput } from '../middleware/validate.js';
 
 /** Scoped API keys: the server's own key only (the access rules say so). */
-export function keysRouter(keys: ApiKeys): Router {
+export function keysRouter(keys: ApiKeys, revoked: (keyId: string) => void): Router {
   const router = Router();
 
   router.post('/keys', async (request, response) => {
@@ -19,6 +19,8 @@ export function keysRouter(keys: ApiKeys): Router {
   router.delete('/keys/:keyId', async (request, response) => {
     const { keyId } = parseInput(KeyParamsSchema, request.params, 'key id');
     await keys.revoke(keyId);
+    // a live stream opened with it would otherwise go on for as long as its connection lasts
+    revoked(keyId);
     response.json({ id: keyId, revoked: true });
   });
 

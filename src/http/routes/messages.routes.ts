@@ -1,3 +1,5 @@
+import { mayLink, principalFrom } from '../middleware/access-control.js';
+import { isLinkingCode } from '../../events/event-stream.js';
 import { Router } from 'express';
 import type { SessionManager } from '../../sessions/session-manager.js';
 import type { SessionMessaging } from '../../sessions/session-messaging.js';
@@ -57,7 +59,8 @@ export function messagesRouter(manager: SessionManager, messaging: SessionMessag
     }
     // an id retention pruned is a position still: ids sort by creation
     const events = after === undefined || log.hasEvent(after) ? log.eventsAfter(after, limit) : log.eventsAfterId(after, limit);
-    response.json({ id: session.id, events });
+    const linking = mayLink(principalFrom(response));
+    response.json({ id: session.id, events: linking ? events : events.filter((envelope) => !isLinkingCode(envelope.event)) });
   });
 
   return router;

@@ -1,5 +1,5 @@
-import { principalFrom } from '../middleware/access-control.js';
-import { canSee } from '../../auth/principal.js';
+import { mayLink, principalFrom } from '../middleware/access-control.js';
+import { canSee, type Principal } from '../../auth/principal.js';
 import { Router } from 'express';
 import { ConflictError, ForbiddenError } from '../../shared/errors.js';
 import type { SessionManager } from '../../sessions/session-manager.js';
@@ -15,9 +15,40 @@ import type { OutboundPolicy } from '../../net/outbound-policy.js';
 /** Deadline of waitForQR beyond the session's own start timeout. */
 const WAIT_MARGIN_MS = 5_000;
 
-export function sessionView(session: Session) {
+/**
+ * The session as an answer shows it. A key that may not link a phone (no `control` role) sees no QR or pairing
+ * code, and webhook URLs only as far as their origin (their paths and queries often hold a token).
+ */
+export function sessionView(session: Session, principal: Principal) {
+  const snapshot = session.snapshot();
+  if (!mayLink(principal)) {
+    const { webhookUrl, webhooks, ...config } = snapshot.config;
+    return {
+      ...snapshot,
+      config: { ...config, webhookUrl: webhookUrl === undefined ? undefined : originOf(webhookUrl), webhooks: webhooks.map((webhook) => ({ ...webhook, url: originOf(webhook.url) })) },
+    };
+  }
   const waiting = session.status.status === 'SCAN_QR_CODE';
-  return { ...session.snapshot(), qr: waiting ? session.qr : undefined, pairingCode: waiting ? session.pairingCode : undefined };
+  return { ...snapshot, qr: waiting ? session.qr : undefined, pairingCode: waiting ? session.pairingCode : undefined };
+}
+
+/**
+ * A proxy (where the server opens connections, and what it learns about them) and Chromium flags are the
+ * operator's to set: a scoped key could otherwise probe the server's network through the proxy check.
+ */
+function refuseServerSettings(principal: Principal, config: { proxyServerCredentials?: unknown; chromiumArgs?: unknown }): void {
+  if (principal.kind !== 'scoped') return;
+  if (config.proxyServerCredentials !== undefined || config.chromiumArgs !== undefined) {
+    throw new ForbiddenError("proxyServerCredentials and chromiumArgs are set with the server's key only");
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
 }
 
 export function sessionIdOf(params: unknown): string {
@@ -38,6 +69,7 @@ export function sessionsRouter({ manager, webhookPolicy, hibernation, webhooksCh
   router.post('/sessions', async (request, response) => {
     const body = parseInput(CreateSessionSchema, request.body, 'request body');
     if (!canSee(principalFrom(response), body.sessionId)) throw new ForbiddenError(`This key may not create session '${body.sessionId}'`);
+    refuseServerSettings(principalFrom(response), body.config ?? {});
     // the same address checks as PUT .../webhooks: a webhook given at creation is no way around them
     const webhookUrls = [body.config?.webhookUrl, ...(body.config?.webhooks ?? []).map((webhook) => webhook.url)];
     for (const url of webhookUrls) if (url !== undefined) await checkWebhookTarget(url, webhookPolicy);
@@ -46,17 +78,17 @@ export function sessionsRouter({ manager, webhookPolicy, hibernation, webhooksCh
       manager.start(session.id, 'created');
       if (body.waitForQR) await manager.waitUntilSettled(session, session.config.authTimeout * 1000 + WAIT_MARGIN_MS);
     }
-    response.status(201).json(sessionView(session));
+    response.status(201).json(sessionView(session, principalFrom(response)));
   });
 
   router.get('/sessions', (_request, response) => {
     const principal = principalFrom(response);
     const visible = manager.list().filter((snapshot) => canSee(principal, snapshot.id));
-    response.json({ sessions: visible.map((snapshot) => sessionView(manager.get(snapshot.id))) });
+    response.json({ sessions: visible.map((snapshot) => sessionView(manager.get(snapshot.id), principalFrom(response))) });
   });
 
   router.get('/sessions/:id', (request, response) => {
-    response.json(sessionView(manager.get(sessionIdOf(request.params))));
+    response.json(sessionView(manager.get(sessionIdOf(request.params)), principalFrom(response)));
   });
 
   router.get('/sessions/:id/status', (request, response) => {
@@ -76,20 +108,20 @@ export function sessionsRouter({ manager, webhookPolicy, hibernation, webhooksCh
 
   router.post('/sessions/:id/start', (request, response) => {
     const { session } = manager.start(sessionIdOf(request.params));
-    response.status(202).json(sessionView(session));
+    response.status(202).json(sessionView(session, principalFrom(response)));
   });
 
   router.post('/sessions/:id/restart', async (request, response) => {
     const { session } = await manager.restart(sessionIdOf(request.params));
-    response.status(202).json(sessionView(session));
+    response.status(202).json(sessionView(session, principalFrom(response)));
   });
 
   router.post('/sessions/:id/stop', async (request, response) => {
-    response.json(sessionView(await manager.stop(sessionIdOf(request.params))));
+    response.json(sessionView(await manager.stop(sessionIdOf(request.params)), principalFrom(response)));
   });
 
   router.post('/sessions/:id/wake', async (request, response) => {
-    response.json(sessionView(await hibernation.wake(sessionIdOf(request.params))));
+    response.json(sessionView(await hibernation.wake(sessionIdOf(request.params)), principalFrom(response)));
   });
 
   router.post('/sessions/:id/logout', async (request, response) => {
@@ -97,13 +129,14 @@ export function sessionsRouter({ manager, webhookPolicy, hibernation, webhooksCh
     // logging out unlinks the device on the phone, which only a running page can do: a sleeping session wakes for it
     // (if it cannot, the login is deleted here all the same)
     await hibernation.beginUse(sessionId).then((end) => end(), () => undefined);
-    response.json(sessionView(await manager.logout(sessionId)));
+    response.json(sessionView(await manager.logout(sessionId), principalFrom(response)));
   });
 
   /** Changes the config without touching the login; what the running browser was launched with applies at its next start. */
   router.patch('/sessions/:id', async (request, response) => {
     const sessionId = sessionIdOf(request.params);
     const patch = parseInput(SessionConfigPatchSchema, request.body, 'request body');
+    refuseServerSettings(principalFrom(response), patch);
     for (const url of [patch.webhookUrl, ...(patch.webhooks ?? []).map((webhook) => webhook.url)]) {
       if (typeof url === 'string') await checkWebhookTarget(url, webhookPolicy);
     }
@@ -115,7 +148,7 @@ export function sessionsRouter({ manager, webhookPolicy, hibernation, webhooksCh
     if (result.changed.some((field) => field === 'hibernateAfterMinutes' || field === 'wakeEveryMinutes')) hibernation.configChanged(session.id);
     if (result.changed.some((field) => field === 'webhooks' || field === 'webhookUrl')) webhooksChanged(session.id);
     response.json({
-      ...sessionView(session),
+      ...sessionView(session, principalFrom(response)),
       changed: result.changed,
       // a browser runs with the old values until the session starts again (restart, or a stop and start)
       appliesAtNextStart: session.client ? result.atNextStart : [],

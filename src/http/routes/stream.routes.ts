@@ -7,7 +7,7 @@ import { eventIdTime } from '../../events/event-envelope.js';
 /** An all-sessions resume id may be this far ahead of the server's clock (ids carry the time they were made). */
 const CLOCK_SKEW_MS = 60_000;
 import { StreamQuerySchema } from '../api-schemas.js';
-import { principalFrom } from '../middleware/access-control.js';
+import { mayLink, principalFrom } from '../middleware/access-control.js';
 import { canSee } from '../../auth/principal.js';
 import { parseInput } from '../middleware/validate.js';
 
@@ -64,8 +64,8 @@ export function streamRouter(deps: StreamRouterDeps): Router {
         pageSize: deps.pageSize,
       });
     }
-    const visible = principal.kind === 'scoped' ? principal.sessions : undefined;
-    void stream.subscribe(response, { session, events: query.events, sessions: visible }, backlog);
+    const scoped = principal.kind === 'scoped' ? principal : undefined;
+    void stream.subscribe(response, { session, events: query.events, sessions: scoped?.sessions, withoutCodes: !mayLink(principal), keyId: scoped?.keyId }, backlog);
   });
   return router;
 }
