@@ -112,9 +112,12 @@ export class SandboxEndpoint {
     return new SandboxEndpoint(server, port);
   }
 
-  /** Flags that send web.whatsapp.com (and nothing else) to this endpoint. */
+  /**
+   * Flags that send web.whatsapp.com to this endpoint and resolve no other name. Loopback stays reachable: a
+   * session's proxy forwarder listens there (behind a proxy, web.whatsapp.com is the proxy's to reach).
+   */
   chromiumArgs(): string[] {
-    return [`--host-resolver-rules=MAP ${SANDBOX_HOST} 127.0.0.1:${this.port}, MAP * ~NOTFOUND`, '--ignore-certificate-errors'];
+    return [`--host-resolver-rules=MAP ${SANDBOX_HOST} 127.0.0.1:${this.port}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`, '--ignore-certificate-errors'];
   }
 
   async close(): Promise<void> {

@@ -51,11 +51,17 @@ describe('sessions behind a SOCKS5 proxy with a password', () => {
     await waitForStatus(server, 'proxied', 'WORKING');
     const sent = await server.api('POST', '/api/v1/sessions/proxied/send-text', { chatId: CONTACT, content: 'through the proxy' });
     assert.equal(sent.status, 201, JSON.stringify(sent.body));
-    const outbox = await server.api<{ messages: { body: string }[] }>('GET', '/api/v1/sessions/proxied/sandbox/outbox');
-    assert.ok(outbox.body.messages.some((message) => message.body === 'through the proxy'));
+    await pollUntil(
+      async () =>
+        (await server.api<{ messages: { body: string }[] }>('GET', '/api/v1/sessions/proxied/sandbox/outbox')).body.messages.some(
+          (message) => message.body === 'through the proxy',
+        ),
+      { what: "the message in the phone's outbox" },
+    );
 
     assert.ok(proxy.connections >= 2, `the check and the page went through the proxy (${proxy.connections} connections)`);
-    assert.deepEqual([...new Set(proxy.requested)], ['web.whatsapp.com'], 'nothing else was asked for');
+    // Chromium's own requests (update.googleapis.com, accounts.google.com) reach the proxy too; this one refuses them
+    assert.equal(proxy.requested[0], 'web.whatsapp.com', 'the check, then the page');
     const browsers = await sessionProcesses(server, 'proxied');
     assert.ok(browsers.length > 0);
     const commandLines = browsers.map((info) => info.args.join(' ')).join('\n');
