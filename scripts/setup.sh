@@ -17,6 +17,11 @@ fi
 missing=()
 if [ -z "${CHROME_BIN:-}" ] && [ ! -x /usr/lib/chromium/chromium ]; then missing+=(chromium); fi
 if ! command -v tini >/dev/null 2>&1; then missing+=(tini); fi
+# the container test builds the image with podman, its base made with debootstrap (no registry is reachable here)
+for tool in podman buildah runc debootstrap; do
+  if ! command -v "$tool" >/dev/null 2>&1; then missing+=("$tool"); fi
+done
+if [ ${#missing[@]} -gt 0 ] && [[ " ${missing[*]} " == *" podman "* ]]; then missing+=(uidmap slirp4netns fuse-overlayfs iptables); fi
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]} (apt-get)"
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

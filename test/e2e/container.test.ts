@@ -49,16 +49,15 @@ describe('the container image (podman)', { timeout: 1_500_000 }, () => {
     await podman?.close();
   });
 
-  test('runs as a user without privileges under tini, with a health check and no build tools', async () => {
-    const config = JSON.parse(await podman.podman(['image', 'inspect', IMAGE, '--format', '{{json .Config}}'])) as {
-      User: string;
-      Entrypoint: string[];
-      Healthcheck?: { Test: string[] };
-      Volumes?: Record<string, unknown>;
-    };
+  test('runs as a user without privileges under tini, and without build tools', async (t) => {
+    const [image] = JSON.parse(await podman.podman(['image', 'inspect', IMAGE])) as {
+      Size: number;
+      Config: { User: string; Entrypoint: string[]; Volumes?: Record<string, unknown> };
+    }[];
+    const config = image!.Config;
+    t.diagnostic(`image size ${Math.round(image!.Size / 1e6)} MB`);
     assert.equal(config.User, 'wamux');
     assert.deepEqual(config.Entrypoint, ['/usr/bin/tini', '--']);
-    assert.match(config.Healthcheck?.Test.join(' ') ?? '', /\/health/);
     assert.ok(config.Volumes && '/app/sessions' in config.Volumes);
     const tools = await podman.podman(['run', '--rm', '--entrypoint', 'sh', IMAGE, '-c', 'for tool in g++ gcc make python3; do command -v $tool; done; true']);
     assert.equal(tools.trim(), '', 'no compiler or build tool in the final image');
@@ -93,6 +92,8 @@ describe('the container image (podman)', { timeout: 1_500_000 }, () => {
     await pollUntil(async () => (await statusOf('boxed')) === 'WORKING', { what: 'boxed WORKING', timeoutMs: 90_000 });
     const sent = await api('POST', '/api/v1/sessions/boxed/send-text', { chatId: '15557770901', content: 'from the container' });
     assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    // the image's HEALTHCHECK (on /health) is the container's, and it passes
+    assert.match(await podman.podman(['inspect', CONTAINER, '--format', '{{json .Config.Healthcheck}}']), /\/health/);
     await podman.podman(['healthcheck', 'run', CONTAINER]);
 
     // a graceful stop closes the browsers and exits 0; the next start restores the login from the volume
