@@ -73,7 +73,7 @@ describe('the container image (podman)', { timeout: 1_500_000 }, () => {
     assert.match(refused.stderr ?? '', /Refusing to listen on 0\.0\.0\.0 without an API key/);
   });
 
-  test('a sandbox session links and sends inside it, and comes back after a restart on the same volume', async () => {
+  test('a sandbox session links and sends inside it, and comes back after a restart on the same volume', async (t) => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     await podman.podman([
@@ -96,13 +96,20 @@ describe('the container image (podman)', { timeout: 1_500_000 }, () => {
     assert.match(await podman.podman(['inspect', CONTAINER, '--format', '{{json .Config.Healthcheck}}']), /\/health/);
     await podman.podman(['healthcheck', 'run', CONTAINER]);
 
-    // a graceful stop closes the browsers and exits 0; the next start restores the login from the volume
+    // SIGTERM (what docker stop sends): tini passes it on, wamux closes its browsers and exits 0 within the grace
+    // period (past it podman would SIGKILL, and the exit code would be 137)
+    const stopStarted = Date.now();
     await podman.podman(['stop', '--time', '30', CONTAINER]);
+    t.diagnostic(`stopped in ${((Date.now() - stopStarted) / 1000).toFixed(1)} s`);
     assert.equal((await podman.podman(['inspect', CONTAINER, '--format', '{{.State.ExitCode}}'])).trim(), '0');
     await podman.podman(['start', CONTAINER]);
     await pollUntil(async () => (await statusOf('boxed')) === 'WORKING', { what: 'boxed WORKING again, without a scan', timeoutMs: 120_000 });
     const top = await podman.podman(['top', CONTAINER, 'args']);
     assert.match(top, /chromium/, 'its browser runs inside the container');
+    // every process's state, from inside: tini reaps what exits, so none is a zombie
+    const states = await podman.podman(['exec', CONTAINER, 'sh', '-c', 'for f in /proc/[0-9]*/stat; do cat "$f" 2>/dev/null; echo; done']);
+    const zombies = states.split('\n').filter((line) => / Z /.test(line.slice(line.lastIndexOf(')'))));
+    assert.deepEqual(zombies, [], 'no zombie in the container');
 
     await podman.podman(['rm', '--force', '--time', '10', CONTAINER]);
     assert.equal((await podman.podman(['ps', '--all', '--quiet'])).trim(), '', 'nothing left running');
