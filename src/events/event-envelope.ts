@@ -34,6 +34,11 @@ export function eventIdTime(id: string): number {
   return parseInt(id.slice(4, 13), 36);
 }
 
+/** The smallest event id made at or after this time (the inverse of eventIdTime): a bound for id ranges. */
+export function eventIdAt(epochMs: number): string {
+  return `evt_${Math.max(0, Math.floor(epochMs)).toString(36).padStart(9, '0')}`;
+}
+
 let lastMs = 0;
 let counter = 0;
 
@@ -45,5 +50,5 @@ export function newEventId(now = Date.now()): string {
     lastMs = now;
     counter = 0;
   }
-  return `evt_${lastMs.toString(36).padStart(9, '0')}${counter.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`;
+  return `${eventIdAt(lastMs)}${counter.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`;
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { eventIdAt } from './event-envelope.js';
 
 /** How much of its past a session's log keeps. */
 export interface RetentionPolicy {
@@ -19,11 +20,6 @@ const SUPERSEDED = ['qr', 'pairing.code'] as const;
 
 /** An event may go unless one of its deliveries is still pending (failed ones are past their last attempt). */
 const PRUNABLE = `NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'pending')`;
-
-/** The smallest event id made at or after this time: ids sort by creation time (see newEventId). */
-export function eventIdAt(epochMs: number): string {
-  return `evt_${Math.max(0, Math.floor(epochMs)).toString(36).padStart(9, '0')}`;
-}
 
 /**
  * Deletes what a log no longer needs, a batch at a time: events past the age or size limit, and codes (QR, pairing)

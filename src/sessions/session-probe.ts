@@ -1,5 +1,6 @@
 import type { Logger } from '../shared/logger.js';
 import { describeError } from '../shared/errors.js';
+import { withTimeout } from '../shared/timing.js';
 import type { BrowserMemory } from '../browser/profile-processes.js';
 import type { WaClient } from '../wa/wa-client.js';
 import type { Session } from './session.js';
@@ -129,11 +130,7 @@ export class SessionProbe {
       // a late answer still shows the page lives: the silence is over
       if (answered) state.failingSince = undefined;
     });
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), this.deps.settings.pingTimeoutMs);
-    });
-    const answered = await Promise.race([ping, deadline]).finally(() => clearTimeout(timer));
+    const answered = await withTimeout(ping, this.deps.settings.pingTimeoutMs, 'no answer').catch(() => false);
     if (answered) state.failingSince = undefined;
     else state.failingSince ??= sentAt;
     return answered;

@@ -8,15 +8,11 @@ import assert from 'node:assert/strict';
 import { ServerProcess, isAlive, linkSession, loggedEvents, pollUntil, sessionProcesses, waitForStatus } from './harness.js';
 import { WebhookReceiver } from './receiver.js';
 import { isMainBrowser } from '../../src/browser/profile-processes.js';
+import { seriesValue } from '../support/prometheus.js';
 
 const API_KEY = 'operations-key-0001';
 const CONTACT = '15557770701@c.us';
 
-/** The value of one series, by its exact name and labels as Prometheus prints them. */
-function valueOf(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe('readiness, metrics, access log and a page that stops answering', () => {
   let server: ServerProcess;
@@ -60,26 +56,26 @@ describe('readiness, metrics, access log and a page that stops answering', () =>
       async () => {
         text = await scrape();
         return (
-          valueOf(text, 'wamux_session_page_responsive{session="ops"}') === 1 &&
-          valueOf(text, 'wamux_messages_total{direction="out",session="ops"}') === 1 &&
-          valueOf(text, 'wamux_webhook_deliveries_total{outcome="delivered",session="ops"}') === 2
+          seriesValue(text, 'wamux_session_page_responsive{session="ops"}') === 1 &&
+          seriesValue(text, 'wamux_messages_total{direction="out",session="ops"}') === 1 &&
+          seriesValue(text, 'wamux_webhook_deliveries_total{outcome="delivered",session="ops"}') === 2
         );
       },
       { what: 'a probe of the page, the sent message and both deliveries in the metrics' },
     );
-    assert.equal(valueOf(text, 'wamux_sessions{status="WORKING"}'), 1);
-    assert.equal(valueOf(text, 'wamux_messages_total{direction="in",session="ops"}'), 2);
-    assert.equal(valueOf(text, 'wamux_session_browser_up{session="ops"}'), 1);
+    assert.equal(seriesValue(text, 'wamux_sessions{status="WORKING"}'), 1);
+    assert.equal(seriesValue(text, 'wamux_messages_total{direction="in",session="ops"}'), 2);
+    assert.equal(seriesValue(text, 'wamux_session_browser_up{session="ops"}'), 1);
     const processes = (await sessionProcesses(server, 'ops')).length;
-    assert.ok(Math.abs(valueOf(text, 'wamux_session_browser_processes{session="ops"}')! - processes) <= 1, `about ${processes} processes`);
-    assert.ok(valueOf(text, 'wamux_session_browser_pss_bytes{session="ops"}')! > 50 * 1024 * 1024, 'a real browser holds more than 50 MiB');
-    assert.ok(valueOf(text, 'wamux_session_browser_anon_pss_bytes{session="ops"}')! > 0);
-    assert.equal(valueOf(text, 'wamux_webhook_queue_depth{session="ops"}'), 0);
-    assert.equal(valueOf(text, 'wamux_webhook_oldest_pending_age_seconds{session="ops"}'), 0);
-    assert.ok(valueOf(text, 'wamux_session_seconds_since_last_event{session="ops"}')! < 60);
-    assert.ok(valueOf(text, 'wamux_event_log_append_seconds_count')! >= 3);
-    assert.equal(valueOf(text, 'wamux_http_request_duration_seconds_count{method="POST",route="/api/v1/sessions/:id/send-text",status="201"}'), 1);
-    assert.ok(valueOf(text, 'process_resident_memory_bytes')! > 0);
+    assert.ok(Math.abs(seriesValue(text, 'wamux_session_browser_processes{session="ops"}')! - processes) <= 1, `about ${processes} processes`);
+    assert.ok(seriesValue(text, 'wamux_session_browser_pss_bytes{session="ops"}')! > 50 * 1024 * 1024, 'a real browser holds more than 50 MiB');
+    assert.ok(seriesValue(text, 'wamux_session_browser_anon_pss_bytes{session="ops"}')! > 0);
+    assert.equal(seriesValue(text, 'wamux_webhook_queue_depth{session="ops"}'), 0);
+    assert.equal(seriesValue(text, 'wamux_webhook_oldest_pending_age_seconds{session="ops"}'), 0);
+    assert.ok(seriesValue(text, 'wamux_session_seconds_since_last_event{session="ops"}')! < 60);
+    assert.ok(seriesValue(text, 'wamux_event_log_append_seconds_count')! >= 3);
+    assert.equal(seriesValue(text, 'wamux_http_request_duration_seconds_count{method="POST",route="/api/v1/sessions/:id/send-text",status="201"}'), 1);
+    assert.ok(seriesValue(text, 'process_resident_memory_bytes')! > 0);
     assert.doesNotMatch(text, new RegExp(`${API_KEY}|15557770701`), 'no key and no chat id in the metrics');
   });
 
@@ -135,7 +131,7 @@ describe('readiness, metrics, access log and a page that stops answering', () =>
     assert.ok(oldPid > 0);
     const hung = await server.api('POST', '/api/v1/sessions/ops/sandbox/hang-page');
     assert.equal(hung.status, 200, JSON.stringify(hung.body));
-    await pollUntil(async () => valueOf(await scrape(), 'wamux_session_page_responsive{session="ops"}') === 0, {
+    await pollUntil(async () => seriesValue(await scrape(), 'wamux_session_page_responsive{session="ops"}') === 0, {
       what: 'the metrics to show the page not answering',
     });
 
@@ -157,8 +153,8 @@ describe('readiness, metrics, access log and a page that stops answering', () =>
       'the status event says why',
     );
     const text = await scrape();
-    assert.equal(valueOf(text, 'wamux_session_crashes_total{session="ops"}'), 1);
-    assert.equal(valueOf(text, 'wamux_session_restarts_total{session="ops"}'), 1);
+    assert.equal(seriesValue(text, 'wamux_session_crashes_total{session="ops"}'), 1);
+    assert.equal(seriesValue(text, 'wamux_session_restarts_total{session="ops"}'), 1);
     const sent = await server.api('POST', '/api/v1/sessions/ops/send-text', { chatId: CONTACT, content: 'back' });
     assert.equal(sent.status, 201, JSON.stringify(sent.body));
     await waitForStatus(server, 'ops', 'WORKING');

@@ -6,6 +6,7 @@ import { SessionEvents } from '../../src/sessions/session-events.js';
 import type { ProbeSample } from '../../src/sessions/session-probe.js';
 import type { QueueStats } from '../../src/events/event-log.js';
 import type { WaMessage } from '../../src/wa/wa-client.js';
+import { seriesValue } from '../support/prometheus.js';
 
 const NOW = 1_800_000_000_000;
 
@@ -13,11 +14,6 @@ function message(id: string): WaMessage {
   return { id, chatId: '1555@c.us', from: '1555@c.us', to: '1666@c.us', body: 'hi', type: 'text', timestamp: 1, fromMe: false, hasMedia: false };
 }
 
-/** The value of one series, by its exact name and labels as Prometheus prints them. */
-function valueOf(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 function fixture() {
   let sessions: SessionView[] = [
@@ -47,21 +43,21 @@ test('sessions by status, and per session: browser memory and processes, page an
   const { metrics } = fixture();
   const { contentType, body } = await metrics.render();
   assert.match(contentType, /^text\/plain; version=0\.0\.4/);
-  assert.equal(valueOf(body, 'wamux_sessions{status="WORKING"}'), 2);
-  assert.equal(valueOf(body, 'wamux_sessions{status="SCAN_QR_CODE"}'), 1);
-  assert.equal(valueOf(body, 'wamux_sessions{status="FAILED"}'), 0, 'every status is listed');
-  assert.equal(valueOf(body, 'wamux_session_browser_pss_bytes{session="desk"}'), 200 * 1024 * 1024);
-  assert.equal(valueOf(body, 'wamux_session_browser_anon_pss_bytes{session="desk"}'), 100 * 1024 * 1024);
-  assert.equal(valueOf(body, 'wamux_session_browser_processes{session="desk"}'), 7);
-  assert.equal(valueOf(body, 'wamux_session_browser_up{session="desk"}'), 1);
-  assert.equal(valueOf(body, 'wamux_session_page_responsive{session="desk"}'), 1);
-  assert.equal(valueOf(body, 'wamux_session_page_responsive{session="sales"}'), 0);
-  assert.equal(valueOf(body, 'wamux_session_page_responsive{session="new"}'), undefined, 'not pinged before WORKING');
-  assert.equal(valueOf(body, 'wamux_session_memory_recycles_total{session="desk"}'), 2);
-  assert.equal(valueOf(body, 'wamux_webhook_queue_depth{session="desk"}'), 3);
-  assert.equal(valueOf(body, 'wamux_webhook_oldest_pending_age_seconds{session="desk"}'), 90);
-  assert.equal(valueOf(body, 'wamux_webhook_queue_depth{session="sales"}'), undefined, 'a closed log is not opened to be counted');
-  assert.ok(valueOf(body, 'process_resident_memory_bytes')! > 0, "the process's own metrics");
+  assert.equal(seriesValue(body, 'wamux_sessions{status="WORKING"}'), 2);
+  assert.equal(seriesValue(body, 'wamux_sessions{status="SCAN_QR_CODE"}'), 1);
+  assert.equal(seriesValue(body, 'wamux_sessions{status="FAILED"}'), 0, 'every status is listed');
+  assert.equal(seriesValue(body, 'wamux_session_browser_pss_bytes{session="desk"}'), 200 * 1024 * 1024);
+  assert.equal(seriesValue(body, 'wamux_session_browser_anon_pss_bytes{session="desk"}'), 100 * 1024 * 1024);
+  assert.equal(seriesValue(body, 'wamux_session_browser_processes{session="desk"}'), 7);
+  assert.equal(seriesValue(body, 'wamux_session_browser_up{session="desk"}'), 1);
+  assert.equal(seriesValue(body, 'wamux_session_page_responsive{session="desk"}'), 1);
+  assert.equal(seriesValue(body, 'wamux_session_page_responsive{session="sales"}'), 0);
+  assert.equal(seriesValue(body, 'wamux_session_page_responsive{session="new"}'), undefined, 'not pinged before WORKING');
+  assert.equal(seriesValue(body, 'wamux_session_memory_recycles_total{session="desk"}'), 2);
+  assert.equal(seriesValue(body, 'wamux_webhook_queue_depth{session="desk"}'), 3);
+  assert.equal(seriesValue(body, 'wamux_webhook_oldest_pending_age_seconds{session="desk"}'), 90);
+  assert.equal(seriesValue(body, 'wamux_webhook_queue_depth{session="sales"}'), undefined, 'a closed log is not opened to be counted');
+  assert.ok(seriesValue(body, 'process_resident_memory_bytes')! > 0, "the process's own metrics");
 });
 
 test('messages both ways, crashes and restarts, webhook attempts and deliveries, event appends, requests', async () => {
@@ -77,18 +73,18 @@ test('messages both ways, crashes and restarts, webhook attempts and deliveries,
   metrics.eventAppended('desk', 0.0004);
   metrics.requestFinished('POST', '/api/v1/sessions/:id/messages/text', 201, 0.03);
   const { body } = await metrics.render();
-  assert.equal(valueOf(body, 'wamux_messages_total{direction="in",session="desk"}'), 2);
-  assert.equal(valueOf(body, 'wamux_messages_total{direction="out",session="desk"}'), 1);
-  assert.equal(valueOf(body, 'wamux_session_crashes_total{session="sales"}'), 1);
-  assert.equal(valueOf(body, 'wamux_session_restarts_total{session="sales"}'), 1);
-  assert.equal(valueOf(body, 'wamux_webhook_attempts_total{outcome="retry",session="desk"}'), 1);
-  assert.equal(valueOf(body, 'wamux_webhook_deliveries_total{outcome="delivered",session="desk"}'), 1);
-  assert.equal(valueOf(body, 'wamux_webhook_deliveries_total{outcome="failed",session="desk"}'), 1);
-  assert.equal(valueOf(body, 'wamux_webhook_deliveries_total{outcome="retry",session="desk"}'), undefined, 'a retry is no finished delivery');
-  assert.equal(valueOf(body, 'wamux_event_log_append_seconds_count'), 1);
-  assert.equal(valueOf(body, 'wamux_event_log_append_seconds_bucket{le="0.0005"}'), 1);
-  assert.equal(valueOf(body, 'wamux_session_seconds_since_last_event{session="desk"}'), 0);
-  assert.equal(valueOf(body, 'wamux_http_request_duration_seconds_count{method="POST",route="/api/v1/sessions/:id/messages/text",status="201"}'), 1);
+  assert.equal(seriesValue(body, 'wamux_messages_total{direction="in",session="desk"}'), 2);
+  assert.equal(seriesValue(body, 'wamux_messages_total{direction="out",session="desk"}'), 1);
+  assert.equal(seriesValue(body, 'wamux_session_crashes_total{session="sales"}'), 1);
+  assert.equal(seriesValue(body, 'wamux_session_restarts_total{session="sales"}'), 1);
+  assert.equal(seriesValue(body, 'wamux_webhook_attempts_total{outcome="retry",session="desk"}'), 1);
+  assert.equal(seriesValue(body, 'wamux_webhook_deliveries_total{outcome="delivered",session="desk"}'), 1);
+  assert.equal(seriesValue(body, 'wamux_webhook_deliveries_total{outcome="failed",session="desk"}'), 1);
+  assert.equal(seriesValue(body, 'wamux_webhook_deliveries_total{outcome="retry",session="desk"}'), undefined, 'a retry is no finished delivery');
+  assert.equal(seriesValue(body, 'wamux_event_log_append_seconds_count'), 1);
+  assert.equal(seriesValue(body, 'wamux_event_log_append_seconds_bucket{le="0.0005"}'), 1);
+  assert.equal(seriesValue(body, 'wamux_session_seconds_since_last_event{session="desk"}'), 0);
+  assert.equal(seriesValue(body, 'wamux_http_request_duration_seconds_count{method="POST",route="/api/v1/sessions/:id/messages/text",status="201"}'), 1);
   assert.doesNotMatch(body, /1555@c\.us/, 'no chat id in any label');
 });
 
