@@ -83,8 +83,14 @@ describe('sessions that sleep (real server, Chromium, whatsapp-web.js, sandbox)'
     const sent = await server.api<{ id: string }>('POST', '/api/v1/sessions/sleepy/send-text', { chatId: '15557770301', content: 'good morning' });
     t.diagnostic(`wake -> send completed: ${Date.now() - wakeStarted} ms`);
     assert.equal(sent.status, 201, JSON.stringify(sent.body));
-    const outbox = await server.api<{ messages: { id: string; body: string }[] }>('GET', '/api/v1/sessions/sleepy/sandbox/outbox');
-    assert.ok(outbox.body.messages.some((message) => message.id === sent.body.id && message.body === 'good morning'), 'the phone got it');
+    // the send answers once the page holds the message; it reaches the phone a moment later, as on WhatsApp
+    await pollUntil(
+      async () =>
+        (await server.api<{ messages: { id: string; body: string }[] }>('GET', '/api/v1/sessions/sleepy/sandbox/outbox')).body.messages.some(
+          (message) => message.id === sent.body.id && message.body === 'good morning',
+        ),
+      { what: 'the phone got it' },
+    );
     const live = await incoming(server, 'sleepy', '15557770301', 'and one while you are awake');
     assert.equal(live.status, 201, 'delivered to the page at once');
 
