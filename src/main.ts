@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
     trustProxy: config.trustProxy,
     media: { maxBytes: config.maxMediaBytes, policy: createMediaPolicy(config.mediaAllowHosts), fetchTimeoutMs: config.mediaFetchTimeoutMs },
-    info: { version: VERSION, whatsappWebJs: WWEBJS_VERSION, startedAt: Date.now() },
+    info: { version: VERSION, whatsappWebJs: WWEBJS_VERSION, startedAt: Date.now(), sandboxByDefault: config.sandbox },
     readiness,
     metrics,
     metricsPublic: config.metricsPublic,

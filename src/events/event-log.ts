@@ -213,6 +213,18 @@ export class SqliteEventLog implements DeliveryQueue {
     return rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
   }
 
+  /** Events older than `beforeId` (the newest when undefined), newest first, optionally only of the given types. */
+  eventsBeforeId(beforeId: string | undefined, limit: number, events?: readonly EventType[]): EventEnvelope[] {
+    const rows = this.db
+      .prepare(
+        `SELECT envelope FROM events
+         WHERE (@beforeId IS NULL OR id < @beforeId) AND (@events IS NULL OR event IN (SELECT value FROM json_each(@events)))
+         ORDER BY id DESC LIMIT @limit`,
+      )
+      .all({ beforeId: beforeId ?? null, events: events && events.length > 0 ? JSON.stringify(events) : null, limit }) as { envelope: string }[];
+    return rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
+  }
+
   /** Messages received and sent, newest first, optionally of one chat and older than the event `beforeId`. */
   messages(options: { chatId?: string; beforeId?: string; limit: number }): EventEnvelope[] {
     const rows = this.db

@@ -9,7 +9,7 @@ export const ErrorSchema = z
     error: z.object({
       code: z.string().openapi({ example: 'SESSION_NOT_FOUND' }),
       message: z.string(),
-      details: z.record(z.string(), z.unknown()).optional(),
+      details: z.record(z.string(), z.unknown()).optional().openapi({ description: 'For INVALID_INPUT: issues, each problem with the path of its field ({path: "config.qrTimeout", message})' }),
     }),
   })
   .openapi('Error');
@@ -133,6 +133,7 @@ export const InfoSchema = z
     uptimeSeconds: z.number(),
     sessions: z.record(z.enum(SESSION_STATUSES), z.number().int()),
     whatsappWebJs: z.string(),
+    sandboxByDefault: z.boolean().openapi({ description: 'New sessions are sandbox sessions unless their config says otherwise (--sandbox)' }),
   })
   .openapi('Info');
 
@@ -173,10 +174,28 @@ export const HistoryQuerySchema = z.object({
   before: z.string().regex(/^evt_[0-9a-z]+$/, 'must be an event id').optional(),
 });
 
-export const EventsQuerySchema = z.object({
-  after: z.string().regex(/^evt_[0-9a-z]+$/, 'must be an event id').optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
+const eventTypesQuery = z
+  .string()
+  .optional()
+  .transform((text) => (text ? text.split(',').map((event) => event.trim()) : undefined))
+  .pipe(z.array(z.enum(EVENT_TYPES)).optional());
+
+export const EventsQuerySchema = z
+  .object({
+    after: z.string().regex(/^evt_[0-9a-z]+$/, 'must be an event id').optional().openapi({ description: 'Events after this one, oldest first' }),
+    before: z
+      .string()
+      .regex(/^evt_[0-9a-z]+$/, 'must be an event id')
+      .optional()
+      .openapi({ description: 'Events older than this one, newest first (paging back from newest=true)' }),
+    newest: booleanQuery.optional().openapi({ description: 'true: the newest events first' }),
+    events: eventTypesQuery.openapi({ description: 'Only these event types, comma-separated' }),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .refine((query) => query.after === undefined || (query.before === undefined && query.newest !== true), {
+    message: 'after reads oldest first: it does not go with before or newest',
+    path: ['after'],
+  });
 
 export const EventEnvelopeSchema = z
   .object({
@@ -214,11 +233,7 @@ export const DeliveryParamsSchema = z.object({ id: SessionIdSchema, deliveryId: 
 
 export const StreamQuerySchema = z.object({
   session: SessionIdSchema.optional(),
-  events: z
-    .string()
-    .optional()
-    .transform((text) => (text ? text.split(',').map((event) => event.trim()) : undefined))
-    .pipe(z.array(z.enum(EVENT_TYPES)).optional()),
+  events: eventTypesQuery,
   after: z.string().regex(/^evt_[0-9a-z]+$/, 'must be an event id').optional(),
   apiKey: z.string().optional(),
 });

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../shared/errors.js';
+import { fieldError } from '../shared/errors.js';
 import { describeRefusedFlags, refusedFlags, type ChromiumFlagPolicy } from '../browser/chromium-flags.js';
 import { configProblem, type SessionConfig, type SessionConfigPatch } from './session-config.js';
 
@@ -23,10 +23,10 @@ export interface ConfigUpdate {
  */
 export function applyConfigPatch(current: SessionConfig, patch: SessionConfigPatch, flagPolicy: ChromiumFlagPolicy): ConfigUpdate {
   if (patch.sandbox !== undefined && patch.sandbox !== current.sandbox) {
-    throw new InvalidInputError('config.sandbox cannot change after creation: the login belongs to where it was made; create another session');
+    throw fieldError('config.sandbox', 'cannot change after creation: the login belongs to where it was made; create another session');
   }
   const refused = refusedFlags(patch.chromiumArgs ?? [], flagPolicy);
-  if (refused.length > 0) throw new InvalidInputError(`config.chromiumArgs: ${describeRefusedFlags(refused)}`);
+  if (refused.length > 0) throw fieldError('config.chromiumArgs', describeRefusedFlags(refused));
   const next: Record<string, unknown> = { ...current };
   for (const [field, value] of Object.entries(patch)) {
     if (value === null && REMOVABLE.has(field)) delete next[field];
@@ -44,7 +44,7 @@ export function applyConfigPatch(current: SessionConfig, patch: SessionConfigPat
   }
   const config = next as unknown as SessionConfig;
   const problem = configProblem(config);
-  if (problem) throw new InvalidInputError(`config.${problem.path.join('.')}: ${problem.message}`);
+  if (problem) throw fieldError(`config.${problem.path.join('.')}`, problem.message);
   const changed = (Object.keys({ ...current, ...config }) as (keyof SessionConfig)[]).filter(
     (field) => JSON.stringify(current[field]) !== JSON.stringify(config[field]),
   );

@@ -1,5 +1,5 @@
 import type { Logger } from '../shared/logger.js';
-import { ConflictError, InvalidInputError, LimitReachedError, SessionNotFoundError, describeError } from '../shared/errors.js';
+import { ConflictError, LimitReachedError, SessionNotFoundError, describeError, fieldError } from '../shared/errors.js';
 import { describeRefusedFlags, refusedFlags, type ChromiumFlagPolicy } from '../browser/chromium-flags.js';
 import { KeyedLock } from '../shared/keyed-lock.js';
 import { withTimeout } from '../shared/timing.js';
@@ -151,7 +151,7 @@ export class SessionManager {
       throw new ConflictError('SESSION_EXISTS', `Session '${sessionId}' already exists`);
     }
     const refused = refusedFlags(input.chromiumArgs ?? [], this.deps.settings.flagPolicy);
-    if (refused.length > 0) throw new InvalidInputError(`config.chromiumArgs: ${describeRefusedFlags(refused)}`);
+    if (refused.length > 0) throw fieldError('config.chromiumArgs', describeRefusedFlags(refused));
     // creates under way count too: the check and the insert into the Map are an await apart
     if (this.registry.countWithCreates >= this.deps.managerSettings.maxSessions) {
       throw new LimitReachedError(`At most ${this.deps.managerSettings.maxSessions} sessions can exist (--max-sessions)`);

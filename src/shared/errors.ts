@@ -19,6 +19,11 @@ export class InvalidInputError extends AppError {
   }
 }
 
+/** A 400 about one field: the message names it, and details.issues carries it for a form to show beside the field. */
+export function fieldError(path: string, message: string): InvalidInputError {
+  return new InvalidInputError(`${path}: ${message}`, { issues: [{ path, message }] });
+}
+
 export class UnauthorizedError extends AppError {
   constructor(message = 'A valid x-api-key header is required') {
     super('UNAUTHORIZED', 401, message);

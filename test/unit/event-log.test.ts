@@ -104,3 +104,21 @@ test("a log's SQLite page cache is 2 MiB unless set, not better-sqlite3's 16 MiB
     }
   });
 });
+
+test('events newest first, paged with before, optionally of some types only', () => {
+  withLog((log) => {
+    const appended: EventEnvelope[] = [];
+    for (let i = 1; i <= 4; i++) {
+      for (const next of [envelope('message', { body: `m${i}` }), envelope('message.ack', { ack: i })]) {
+        log.append(next);
+        appended.push(next);
+      }
+    }
+    const newest = log.eventsBeforeId(undefined, 3);
+    assert.deepEqual(newest.map((e) => e.id), appended.slice(-3).reverse().map((e) => e.id));
+    const older = log.eventsBeforeId(newest.at(-1)!.id, 100);
+    assert.deepEqual(older.map((e) => e.id), appended.slice(0, -3).reverse().map((e) => e.id));
+    assert.deepEqual(log.eventsBeforeId(undefined, 10, ['message']).map((e) => e.payload.body), ['m4', 'm3', 'm2', 'm1']);
+    assert.deepEqual(log.eventsAfterId('', 2, ['message.ack']).map((e) => e.payload.ack), [1, 2]);
+  });
+});

@@ -121,7 +121,7 @@ before(async () => {
     webhookPolicy,
     sandbox: hub,
     logger,
-    info: { version: 'test', whatsappWebJs: 'test', startedAt: Date.now() },
+    info: { version: 'test', whatsappWebJs: 'test', startedAt: Date.now(), sandboxByDefault: false },
     apiKey: API_KEY,
     apiKeys,
     rateLimit: { max: 10_000, windowMs: 10_000 },

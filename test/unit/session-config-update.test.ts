@@ -51,7 +51,7 @@ test('webhooks sent back as the API shows them (no secret) keep the secret saved
 });
 
 test('refused: the sandbox flag, flags off the allow-list, a schedule without sleep, unknown or no fields', () => {
-  assert.throws(() => patch({ sandbox: false }), /config\.sandbox cannot change after creation/);
+  assert.throws(() => patch({ sandbox: false }), /config\.sandbox: cannot change after creation/);
   assert.throws(() => patch({ chromiumArgs: ['--remote-debugging-port=9222'] }), /config\.chromiumArgs/);
   assert.throws(() => patch({ wakeEveryMinutes: 30 }), /config\.wakeEveryMinutes: needs hibernateAfterMinutes/);
   assert.equal(SessionConfigPatchSchema.safeParse({ color: 'blue' }).success, false);

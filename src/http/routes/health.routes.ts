@@ -6,6 +6,8 @@ export interface ServerInfo {
   version: string;
   whatsappWebJs: string;
   startedAt: number;
+  /** --sandbox: a new session is a sandbox session unless its config says otherwise. */
+  sandboxByDefault: boolean;
 }
 
 /** Why the server should not get traffic now (restore still running, storage not writable...); empty when ready. */
@@ -35,6 +37,7 @@ export function healthRouter(manager: SessionManager, info: ServerInfo, readines
       version: info.version,
       whatsappWebJs: info.whatsappWebJs,
       uptimeSeconds: Math.round((Date.now() - info.startedAt) / 1000),
+      sandboxByDefault: info.sandboxByDefault,
       sessions,
     });
   });

@@ -52,13 +52,18 @@ export function messagesRouter(manager: SessionManager, messaging: SessionMessag
   /** Everything the session reported after an event id, oldest first: how a client catches up. */
   router.get('/sessions/:id/events', (request, response) => {
     const session = manager.get(sessionIdOf(request.params));
-    const { after, limit } = parseInput(EventsQuerySchema, request.query, 'query');
+    const { after, before, newest, events: types, limit } = parseInput(EventsQuerySchema, request.query, 'query');
     const log = channels.get(session.id).log;
     if (after !== undefined && !log.knows(after)) {
       throw new InvalidInputError(`Unknown event id '${after}' in session '${session.id}'; omit after to read from the start`);
     }
     // an id retention pruned is a position still: ids sort by creation
-    const events = after === undefined || log.hasEvent(after) ? log.eventsAfter(after, limit) : log.eventsAfterId(after, limit);
+    const events =
+      before !== undefined || newest === true
+        ? log.eventsBeforeId(before, limit, types)
+        : types !== undefined || (after !== undefined && !log.hasEvent(after))
+          ? log.eventsAfterId(after ?? '', limit, types)
+          : log.eventsAfter(after, limit);
     const linking = mayLink(principalFrom(response));
     response.json({ id: session.id, events: linking ? events : events.filter((envelope) => !isLinkingCode(envelope.event)) });
   });
