@@ -27,6 +27,8 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# the dashboard's page styles, served as they are
+COPY --from=build /app/src/dashboard/public ./src/dashboard/public
 USER wamux
 VOLUME /app/sessions
 EXPOSE 8080

@@ -17,6 +17,8 @@ fi
 missing=()
 if [ -z "${CHROME_BIN:-}" ] && [ ! -x /usr/lib/chromium/chromium ]; then missing+=(chromium); fi
 if ! command -v tini >/dev/null 2>&1; then missing+=(tini); fi
+# the dashboard's reactions are emoji: without a font for them the browser tests' screenshots show empty boxes
+if ! dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then missing+=(fonts-noto-color-emoji); fi
 # the container test builds the image with podman, its base made with debootstrap (no registry is reachable here)
 for tool in podman buildah runc debootstrap; do
   if ! command -v "$tool" >/dev/null 2>&1; then missing+=("$tool"); fi

@@ -205,6 +205,7 @@ async function main(): Promise<void> {
     metrics,
     metricsPublic: config.metricsPublic,
     accessLog: config.accessLog,
+    dashboard: config.dashboard,
   });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

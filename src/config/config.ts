@@ -66,6 +66,8 @@ export interface AppConfig {
   readonly metricsPublic: boolean;
   /** --access-log: one structured log line per request. */
   readonly accessLog: boolean;
+  /** --dashboard: the web dashboard at / (a client of the API; it shows nothing without a key). */
+  readonly dashboard: boolean;
   /** --probe-interval-ms: how often browsers are measured and WORKING pages pinged. */
   readonly probeIntervalMs: number;
   /** --page-ping-timeout-ms: a ping not answered within this counts as a silent page. */

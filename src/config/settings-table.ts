@@ -127,6 +127,7 @@ export const SETTINGS = {
   },
   metricsPublic: { flag: 'metrics-public', env: 'METRICS_PUBLIC', schema: booleanFromText, fallback: 'false' },
   accessLog: { flag: 'access-log', env: 'ACCESS_LOG', schema: booleanFromText, fallback: 'true' },
+  dashboard: { flag: 'dashboard', env: 'DASHBOARD', schema: booleanFromText, fallback: 'true' },
   probeIntervalMs: { flag: 'probe-interval-ms', env: 'PROBE_INTERVAL_MS', schema: integer(1000, 3_600_000), fallback: '15000' },
   pagePingTimeoutMs: { flag: 'page-ping-timeout-ms', env: 'PAGE_PING_TIMEOUT_MS', schema: integer(100, 120_000), fallback: '5000' },
   // 0 = never: a page that stays silent is only reported (metrics), not restarted

@@ -13,6 +13,7 @@ import type { TrustProxySetting } from '../config/network-settings.js';
 import type { OutboundPolicy } from '../net/outbound-policy.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { dashboardRouter } from './routes/dashboard.routes.js';
 import { healthRouter, type ReadinessCheck, type ServerInfo } from './routes/health.routes.js';
 import { metricsRouter, type MetricsRenderer } from './routes/metrics.routes.js';
 import { rememberMount, requestLog } from './middleware/request-log.js';
@@ -65,6 +66,8 @@ export interface AppDeps {
   metricsPublic: boolean;
   /** --access-log: one log line per request. */
   accessLog: boolean;
+  /** --dashboard: serve the web dashboard at /. */
+  dashboard: boolean;
 }
 
 /** Room in a media request's JSON body for the other fields beside the base64 (which is 4/3 of the bytes). */
@@ -86,6 +89,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(healthRouter(deps.manager, deps.info, deps.readiness));
+  if (deps.dashboard) app.use(dashboardRouter());
   // generated once, when first asked for: it does not change while the server runs, and start-up need not wait for it
   let openApiDocument: ReturnType<typeof buildOpenApiDocument> | undefined;
   const documentOnce = () => (openApiDocument ??= buildOpenApiDocument(deps.info.version));
