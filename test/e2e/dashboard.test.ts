@@ -310,6 +310,20 @@ describe('dashboard in a real browser', () => {
     await page.setViewport({ width: 1280, height: 900 });
   });
 
+  it('changes the config from the Config tab without losing the login', async () => {
+    await page.goto(`${base}/#/sessions/${SESSION}/config`);
+    await page.waitForSelector('.session-form input[name=qrTimeout]');
+    await typeInto(page, '.session-form input[name=qrTimeout]', '30');
+    const saved = page.waitForResponse((response) => response.request().method() === 'PATCH');
+    await page.click('.session-form button[type=submit]');
+    assert.equal((await saved).status(), 200);
+    assert.deepEqual(JSON.parse((await saved).request().postData() ?? '{}'), { qrTimeout: 30 }, 'only what changed is sent');
+    const after = (await server.api<{ status: string; config: { qrTimeout: number; webhooks: { url: string }[] } }>('GET', `/api/v1/sessions/${SESSION}`)).body;
+    assert.equal(after.config.qrTimeout, 30);
+    assert.equal(after.status, 'WORKING');
+    assert.deepEqual(after.config.webhooks.map((webhook) => webhook.url), [receiver.url]);
+  });
+
   it('deletes the session after confirming; it is gone, and so is its browser', async () => {
     await page.goto(`${base}/#/sessions/${SESSION}/chat`);
     await (await button(page, '.session-actions', 'Delete')).click();
@@ -337,5 +351,23 @@ describe('dashboard in a real browser', () => {
       await page.bringToFront();
     }
     await waitForStatus(server, 'mine', 'STOPPED');
+  });
+
+  it('search narrows the overview, and the selected sessions start and stop together', async () => {
+    // sessions a script created without starting them send no event: a reload lists them
+    await page.goto(`${base}/#/`);
+    await page.reload();
+    await page.waitForSelector('tr[data-session=theirs]');
+    await page.type('#session-search', 'min');
+    await page.waitForFunction(() => document.querySelectorAll('table.sessions tbody tr').length === 1);
+    assert.ok(await page.$('tr[data-session=mine]'));
+    await page.click('table.sessions thead input[type=checkbox]');
+    await (await button(page, '.bulk', 'Start selected')).click();
+    await page.waitForSelector('tr[data-session=mine] [data-status=SCAN_QR_CODE]', { timeout: 30_000 });
+    assert.equal((await server.api<{ status: string }>('GET', '/api/v1/sessions/theirs')).body.status, 'STOPPED', 'a session filtered out was not started');
+    await page.click('table.sessions thead input[type=checkbox]');
+    await (await button(page, '.bulk', 'Stop selected')).click();
+    await page.waitForSelector('tr[data-session=mine] [data-status=STOPPED]', { timeout: 30_000 });
+    assert.deepEqual(await sessionProcesses(server, 'mine'), []);
   });
 });

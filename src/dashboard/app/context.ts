@@ -31,6 +31,8 @@ export interface Dashboard {
   /** Reads one session again (after an action), or forgets it when it is gone. */
   reload: (id: string) => Promise<void>;
   forget: (id: string) => void;
+  /** Lists every session again (a session created elsewhere without starting sends no event). */
+  reloadAll: () => void;
   /** A short message at the bottom of the screen. */
   notify: (text: string, tone?: 'ok' | 'bad') => void;
 }

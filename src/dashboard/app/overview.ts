@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { messageOf, sessionPath } from './api.js';
 import { useDashboard } from './context.js';
 import { ago, duration, mebibytes, phoneOf, statusLabel, statusTone } from './format.js';
@@ -33,7 +33,8 @@ export function StatusBadge({ session }: { session: Pick<Session, 'status' | 're
 }
 
 export function Overview({ loaded }: { loaded: boolean }) {
-  const { api, sessions, metrics, lastEvent, reload, notify } = useDashboard();
+  const { api, sessions, metrics, lastEvent, reload, reloadAll, notify } = useDashboard();
+  useEffect(reloadAll, [reloadAll]);
   const [query, setQuery] = useState('');
   const [statusFilter, setStatusFilter] = useState<string>('');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());

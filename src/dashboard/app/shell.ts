@@ -124,7 +124,8 @@ export function Shell({ api, keyNeeded, onSignOut }: { api: Api; keyNeeded: bool
     return () => clearInterval(timer);
   }, [api]);
 
-  const dashboard: Dashboard = { api, bus, sessions, loaded, metrics, lastEvent, sandboxByDefault, reload, forget, notify };
+  const reloadAll = useCallback(() => void loadAll().catch(() => undefined), [loadAll]);
+  const dashboard: Dashboard = { api, bus, sessions, loaded, metrics, lastEvent, sandboxByDefault, reload, forget, reloadAll, notify };
 
   return html`<${DashboardContext.Provider} value=${dashboard}>
     <header class="top">
