@@ -16,6 +16,25 @@ export interface Sample {
   minute: number;
   server: number;
   browsers: Record<string, number>;
+  /** PSS summed over every session by Chromium process type (browser, renderer, utility: storage…), in MiB. */
+  types: Record<string, number>;
+}
+
+/**
+ * What kind of Chromium process a command line is: `browser` for the main one, else its --type, with a utility's
+ * service named by the last part of --utility-sub-type (`utility storage.mojom.StorageService` → `utility
+ * StorageService`).
+ */
+export function processTypeOf(args: readonly string[]): string {
+  const value = (name: string) => {
+    const prefix = `--${name}=`;
+    const found = args.find((arg) => arg.startsWith(prefix));
+    return found?.slice(prefix.length).split(' ')[0];
+  };
+  const type = value('type');
+  if (type === undefined) return 'browser';
+  const service = value('utility-sub-type');
+  return service === undefined ? type : `${type} ${service.split('.').at(-1)}`;
 }
 
 export function parseSoakOptions(args: readonly string[]): SoakOptions {

@@ -8,7 +8,8 @@
 import { ServerProcess, linkSession, pollUntil, sessionProcesses } from '../test/e2e/harness.js';
 import { WebhookReceiver } from '../test/e2e/receiver.js';
 import { loggedEvents, memoryOf, SERVER_ENV } from '../bench/lib/server.js';
-import { growthOf, parseSoakOptions, slopePerMinute, type Sample } from './soak-stats.js';
+import { chromiumArgs } from '../src/browser/profile-processes.js';
+import { growthOf, parseSoakOptions, processTypeOf, slopePerMinute, type Sample } from './soak-stats.js';
 
 const options = parseSoakOptions(process.argv.slice(2));
 const CONTACT = '15557770000';
@@ -47,8 +48,17 @@ async function logged(server: ServerProcess, sessionId: string): Promise<{ recei
 
 async function sample(server: ServerProcess, ids: readonly string[], startedAt: number): Promise<Sample> {
   const browsers: Record<string, number> = {};
-  for (const id of ids) browsers[id] = (await memoryOf((await sessionProcesses(server, id)).map((info) => info.pid))).pss;
-  return { minute: (Date.now() - startedAt) / 60_000, server: (await memoryOf([server.pid])).pss, browsers };
+  const types: Record<string, number> = {};
+  for (const id of ids) {
+    browsers[id] = 0;
+    for (const info of await sessionProcesses(server, id)) {
+      const { pss } = await memoryOf([info.pid]);
+      browsers[id] += pss;
+      const type = processTypeOf(chromiumArgs(info.args));
+      types[type] = (types[type] ?? 0) + pss;
+    }
+  }
+  return { minute: (Date.now() - startedAt) / 60_000, server: (await memoryOf([server.pid])).pss, browsers, types };
 }
 
 async function main(): Promise<number> {
@@ -68,7 +78,8 @@ async function main(): Promise<number> {
       samples.push(taken);
       const total = taken.server + Object.values(taken.browsers).reduce((sum, pss) => sum + pss, 0);
       const browsers = Object.values(taken.browsers).map((pss) => pss.toFixed(0)).join(' ');
-      console.error(`[${taken.minute.toFixed(1)} min] total PSS ${total.toFixed(0)} MiB (server ${taken.server.toFixed(0)}, browsers ${browsers})`);
+      const types = Object.entries(taken.types).map(([type, pss]) => `${type} ${pss.toFixed(0)}`).join(', ');
+      console.error(`[${taken.minute.toFixed(1)} min] total PSS ${total.toFixed(0)} MiB (server ${taken.server.toFixed(0)}, browsers ${browsers}; ${types})`);
     }
     await load;
 
@@ -112,6 +123,16 @@ async function main(): Promise<number> {
       return growthOf(warm.map((taken) => ({ minute: taken.minute, mib: parts.at(-1)![1](taken) })));
     };
     const growths = [report(`after warm-up, to minute ${options.minutes}:`, options.minutes)];
+    // which part of Chromium grew, all sessions together (a type missing from a sample counts as 0 there)
+    const types = [...new Set(samples.flatMap((taken) => Object.keys(taken.types)))].sort();
+    const warm = samples.filter((taken) => taken.minute >= options.warmupMinutes);
+    console.log(`by Chromium process type, all ${options.sessions} sessions together, after warm-up:`);
+    console.log('| process type | PSS after warm-up (MiB) | PSS at the end (MiB) | slope (MiB/min) | growth |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
+    for (const type of types) {
+      const series = warm.map((taken) => ({ minute: taken.minute, mib: taken.types[type] ?? 0 }));
+      console.log(`| ${type} | ${series[0]?.mib.toFixed(0) ?? '-'} | ${series.at(-1)?.mib.toFixed(0) ?? '-'} | ${slopePerMinute(series).toFixed(2)} | ${(growthOf(series) * 100).toFixed(1)} % |`);
+    }
     if (options.checkpointMinutes !== undefined && options.checkpointMinutes < options.minutes) {
       growths.push(report(`after warm-up, to minute ${options.checkpointMinutes} (checkpoint):`, options.checkpointMinutes));
     }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { growthOf, parseSoakOptions, slopePerMinute } from '../../soak/soak-stats.js';
+import { growthOf, parseSoakOptions, processTypeOf, slopePerMinute } from '../../soak/soak-stats.js';
 
 test('the slope is MiB per minute of the fitted line, and growth reads it over the whole window', () => {
   const flat = [0, 1, 2, 3].map((minute) => ({ minute, mib: 1000 + (minute % 2) * 4 }));
@@ -16,4 +16,11 @@ test('options: defaults, warm-up a third of a short soak, and refusals', () => {
   assert.equal(parseSoakOptions(['--minutes', '120', '--checkpoint-minutes', '30']).checkpointMinutes, 30);
   assert.equal(parseSoakOptions(['--minutes', '3']).warmupMinutes, 1);
   assert.throws(() => parseSoakOptions(['--rate', 'fast']), /--rate needs a positive number/);
+});
+
+test('process types: the main browser, its --type, and a utility by its service', () => {
+  assert.equal(processTypeOf(['/usr/lib/chromium/chromium', '--user-data-dir=/x']), 'browser');
+  assert.equal(processTypeOf(['/usr/lib/chromium/chromium', '--type=renderer', '--lang=en']), 'renderer');
+  assert.equal(processTypeOf(['/usr/lib/chromium/chromium', '--type=utility', '--utility-sub-type=storage.mojom.StorageService']), 'utility StorageService');
+  assert.equal(processTypeOf(['/usr/lib/chromium/chromium', '--type=zygote']), 'zygote');
 });
