@@ -371,3 +371,39 @@ describe('dashboard in a real browser', () => {
     assert.deepEqual(await sessionProcesses(server, 'mine'), []);
   });
 });
+
+describe('dashboard of a server without a key (npm start on this machine)', () => {
+  let server: ServerProcess;
+  let browser: TestBrowser;
+
+  before(async () => {
+    server = await ServerProcess.start();
+    browser = await TestBrowser.launch();
+  });
+
+  after(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      await server?.cleanup();
+    }
+  });
+
+  it('opens on the overview with no sign-in, and the empty overview points to a sandbox session', async () => {
+    const page = await browser.page(1280);
+    await page.goto(`${await server.baseUrl}/`);
+    await page.waitForSelector('.overview .empty');
+    assert.equal(await page.$('#api-key'), null, 'no sign-in form');
+    assert.match(await textOf(page, '.overview .empty'), /Sandbox/);
+    assert.equal(
+      await page.$$eval('header button', (buttons) => buttons.some((element) => element.textContent?.includes('Sign out'))),
+      false,
+      'nothing to sign out of',
+    );
+    // this server makes sandbox sessions by default: the form says so
+    await page.click('a.button.primary[href="#/new"]');
+    await page.waitForSelector('.session-form');
+    await page.waitForFunction(() => (document.querySelector('input[name=sandbox][value=sandbox]') as HTMLInputElement | null)?.checked === true);
+    assert.deepEqual(page.errors, []);
+  });
+});
