@@ -28,6 +28,7 @@ import { createMediaPolicy } from './net/media-fetch.js';
 import { EventPipeline } from './events/event-pipeline.js';
 import { EventStream } from './events/event-stream.js';
 import { EventRetention } from './events/event-retention.js';
+import { isLoopbackHost } from './config/network-settings.js';
 import { SessionChannels } from './events/session-channels.js';
 import { collectTargets } from './events/webhook-targets.js';
 import { checkWebhookTarget, createWebhookPolicy } from './events/webhooks/webhook-url.js';
@@ -206,6 +207,7 @@ async function main(): Promise<void> {
     metricsPublic: config.metricsPublic,
     accessLog: config.accessLog,
     dashboard: config.dashboard,
+    crossSiteGuard: config.apiKey === undefined ? { loopbackOnly: isLoopbackHost(config.host) } : undefined,
   });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

@@ -12,6 +12,7 @@ import { createRateLimiter, type RateLimitSettings } from './middleware/rate-lim
 import type { TrustProxySetting } from '../config/network-settings.js';
 import type { OutboundPolicy } from '../net/outbound-policy.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
+import { crossSiteGuard } from './middleware/cross-site-guard.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { dashboardRouter } from './routes/dashboard.routes.js';
 import { healthRouter, type ReadinessCheck, type ServerInfo } from './routes/health.routes.js';
@@ -68,6 +69,8 @@ export interface AppDeps {
   accessLog: boolean;
   /** --dashboard: serve the web dashboard at /. */
   dashboard: boolean;
+  /** Set on a server without a key: its API refuses requests other sites' pages make (see cross-site-guard.ts). */
+  crossSiteGuard?: { loopbackOnly: boolean };
 }
 
 /** Room in a media request's JSON body for the other fields beside the base64 (which is 4/3 of the bytes). */
@@ -109,6 +112,8 @@ export function createApp(deps: AppDeps): Express {
     response.json(documentOnce());
   });
 
+  // before the rate limit and the key: on a server without a key, other sites' pages get nothing from the API
+  const sameSite: RequestHandler[] = deps.crossSiteGuard ? [crossSiteGuard(deps.crossSiteGuard)] : [];
   const keys: KeyChecker = { adminKey: deps.apiKey, scoped: (presented) => deps.apiKeys.principalOf(presented) };
   const rules = routeRules();
   const limiter = createRateLimiter(deps.rateLimit, keys);
@@ -118,10 +123,11 @@ export function createApp(deps: AppDeps): Express {
   // base64 is 4/3 of the bytes, and may be wrapped in lines of 76 characters (MIME style), which the decoder accepts
   const mediaBodyLimit = Math.ceil((Math.ceil(media.maxBytes / 3) * 4 * 78) / 76) + MEDIA_BODY_OVERHEAD;
 
-  app.use(metricsRouter(deps.metrics, deps.metricsPublic ? [asAdmin] : [limiter, authorize(keys, rules)]));
+  app.use(metricsRouter(deps.metrics, deps.metricsPublic ? [asAdmin] : [...sameSite, limiter, authorize(keys, rules)]));
 
   const api = express.Router();
   api.use(rememberMount('/api/v1'));
+  if (sameSite.length > 0) api.use(sameSite);
   api.use(limiter);
   // browsers' EventSource cannot set headers: the live stream alone takes the key as ?apiKey= too
   api.use('/events/stream', authorize(keys, rules, { allowQueryKey: true }));
@@ -169,7 +175,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(sandboxRouter(deps.manager, deps.sandbox));
   api.use(maintenanceRouter(deps.maintenance));
   app.use('/api/v1', api);
-  app.use('/session', rememberMount('/session'), ...guarded, legacyMaintenanceRouter(deps.maintenance));
+  app.use('/session', rememberMount('/session'), ...sameSite, ...guarded, legacyMaintenanceRouter(deps.maintenance));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -405,5 +407,33 @@ describe('dashboard of a server without a key (npm start on this machine)', () =
     await page.waitForSelector('.session-form');
     await page.waitForFunction(() => (document.querySelector('input[name=sandbox][value=sandbox]') as HTMLInputElement | null)?.checked === true);
     assert.deepEqual(page.errors, []);
+  });
+
+  it("another site's page cannot start a session; the dashboard can", async () => {
+    const base = await server.baseUrl;
+    assert.equal((await server.api('POST', '/api/v1/sessions', { sessionId: 'victim', start: false })).status, 201);
+    // a page on another port of this machine posts a form to the API, as any page the user opens could
+    const evil = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end(`<form method="POST" action="${base}/api/v1/sessions/victim/start"></form><script>document.forms[0].submit()</script>`);
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    const page = await browser.page(1280);
+    try {
+      await page.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+      await page.waitForFunction((target) => location.href === target, { timeout: 20_000 }, `${base}/api/v1/sessions/victim/start`);
+      assert.match(await page.evaluate(() => document.body.textContent ?? ''), /CROSS_SITE_REFUSED/);
+      assert.equal((await server.api<{ status: string }>('GET', '/api/v1/sessions/victim')).body.status, 'STOPPED');
+      assert.deepEqual(await sessionProcesses(server, 'victim'), []);
+
+      await page.goto(`${base}/#/`);
+      await page.waitForSelector('tr[data-session=victim]');
+      await page.click('tr[data-session=victim] input[type=checkbox]');
+      await (await button(page, '.bulk', 'Start selected')).click();
+      await page.waitForSelector('tr[data-session=victim] [data-status=SCAN_QR_CODE]', { timeout: 30_000 });
+    } finally {
+      await page.close();
+      evil.close();
+    }
   });
 });
