@@ -8,8 +8,8 @@ export { z };
 
 /** "config.qrTimeout: Too small: expected number to be >=5" for each problem, joined. */
 export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+  return zodIssues(error)
+    .map(({ path, message }) => (path !== '' ? `${path}: ${message}` : message))
     .join('; ');
 }
 

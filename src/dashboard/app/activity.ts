@@ -1,22 +1,9 @@
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, seg, sessionPath } from './api.js';
-import { useDashboard, useSessionEvents } from './context.js';
+import { useCoalesced, useDashboard, useSessionEvents } from './context.js';
 import { clock, dateTime } from './format.js';
 import type { Delivery, Envelope, LogLine, Session } from './types.js';
-
-/** Runs `read` at most once per `ms` however many events ask for it. */
-function useCoalesced(read: () => void, ms: number): () => void {
-  const timer = useRef<ReturnType<typeof setTimeout>>();
-  useEffect(() => () => clearTimeout(timer.current), []);
-  return useCallback(() => {
-    if (timer.current !== undefined) return;
-    timer.current = setTimeout(() => {
-      timer.current = undefined;
-      read();
-    }, ms);
-  }, [read, ms]);
-}
 
 function summary(envelope: Envelope): string {
   const payload = envelope.payload;

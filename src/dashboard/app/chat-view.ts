@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, seg, sessionPath } from './api.js';
-import { useDashboard, useSessionEvents } from './context.js';
+import { useCoalesced, useDashboard, useSessionEvents } from './context.js';
 import { valueOf } from './fields.js';
 import { readFile, type PickedFile } from './files.js';
 import { clock, phoneOf } from './format.js';
@@ -77,14 +77,13 @@ export function ChatView({ session }: { session: Session }) {
   const change = (id: string, update: (message: ShownMessage) => ShownMessage) =>
     setMessages((shown) => shown.map((message) => (message.id === id ? update(message) : message)));
 
-  const refreshChats = useRef<ReturnType<typeof setTimeout>>();
+  const readChatsSoon = useCoalesced(readChats, 300);
   useSessionEvents(session.id, (envelope: Envelope) => {
     const payload = envelope.payload;
     if (envelope.event === 'message' || envelope.event === 'message.sent') {
       const message = payload as unknown as Message;
       if (message.chatId === chatId) add(message);
-      clearTimeout(refreshChats.current);
-      refreshChats.current = setTimeout(readChats, 300);
+      readChatsSoon();
     } else if (envelope.event === 'message.reaction') {
       const sender = String(payload.senderId ?? '');
       change(String(payload.messageId), (message) => ({ ...message, reactions: { ...message.reactions, [sender]: String(payload.reaction ?? '') } }));

@@ -1,5 +1,5 @@
 import { createContext } from 'preact';
-import { useContext, useEffect, useRef } from 'preact/hooks';
+import { useCallback, useContext, useEffect, useRef } from 'preact/hooks';
 import type { Api } from './api.js';
 import type { Envelope, Session, SessionMetrics } from './types.js';
 
@@ -56,4 +56,17 @@ export function useSessionEvents(sessionId: string | undefined, handler: (envelo
     }),
     [bus, sessionId],
   );
+}
+
+/** Runs `read` once, `ms` after the first of however many calls ask for it meanwhile (a burst of events is one read). */
+export function useCoalesced(read: () => void, ms: number): () => void {
+  const timer = useRef<ReturnType<typeof setTimeout>>();
+  useEffect(() => () => clearTimeout(timer.current), []);
+  return useCallback(() => {
+    if (timer.current !== undefined) return;
+    timer.current = setTimeout(() => {
+      timer.current = undefined;
+      read();
+    }, ms);
+  }, [read, ms]);
 }

@@ -2,7 +2,7 @@ import { html } from 'htm/preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, sessionPath } from './api.js';
 import { ConfirmButton } from './confirm.js';
-import { useDashboard, useSessionEvents } from './context.js';
+import { useCoalesced, useDashboard, useSessionEvents } from './context.js';
 import { valueOf } from './fields.js';
 import { readFile, type PickedFile } from './files.js';
 import { clock, phoneOf } from './format.js';
@@ -42,11 +42,9 @@ export function PhonePanel({ session }: { session: Session }) {
       .catch(() => undefined);
   }, [api, session.id]);
   useEffect(readOutbox, [readOutbox, session.status]);
-  const pending = useRef<ReturnType<typeof setTimeout>>();
+  const readOutboxSoon = useCoalesced(readOutbox, 200);
   useSessionEvents(session.id, (envelope) => {
-    if (!envelope.event.startsWith('message.')) return;
-    clearTimeout(pending.current);
-    pending.current = setTimeout(readOutbox, 200);
+    if (envelope.event.startsWith('message.')) readOutboxSoon();
   });
 
   const write = async (event: Event) => {
