@@ -19,6 +19,8 @@ if [ -z "${CHROME_BIN:-}" ] && [ ! -x /usr/lib/chromium/chromium ]; then missing
 if ! command -v tini >/dev/null 2>&1; then missing+=(tini); fi
 # the dashboard's reactions are emoji: without a font for them the browser tests' screenshots show empty boxes
 if ! dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then missing+=(fonts-noto-color-emoji); fi
+# cluster mode's tests start their own Postgres server (the package's default cluster is left alone)
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then missing+=(postgresql); fi
 # the container test builds the image with podman, its base made with debootstrap (no registry is reachable here)
 for tool in podman buildah runc debootstrap; do
   if ! command -v "$tool" >/dev/null 2>&1; then missing+=("$tool"); fi
