@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
-import { createLogger, type Logger } from './shared/logger.js';
+import { createLogger } from './shared/logger.js';
 import { describeError } from './shared/errors.js';
 import { SandboxHub } from './sandbox/sandbox-hub.js';
 import { SessionEvents } from './sessions/session-events.js';
@@ -33,6 +32,9 @@ import { SessionChannels } from './events/session-channels.js';
 import { collectTargets } from './events/webhook-targets.js';
 import { checkWebhookTarget, createWebhookPolicy } from './events/webhooks/webhook-url.js';
 import type { WebhookKey, WebhookTarget } from './events/webhooks/webhook-types.js';
+import { openClusterOrExit, databasePassword } from './cluster/open-cluster.js';
+import { handleShutdown, keepAliveOnStrayErrors } from './process-signals.js';
+import { singleProcessView } from './cluster/single-process-view.js';
 
 const require = createRequire(import.meta.url);
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -54,18 +56,21 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(
     config.logLevel,
-    [config.apiKey, config.webhookSecret].filter((secret): secret is string => secret !== undefined),
+    [config.apiKey, config.webhookSecret, databasePassword(config.databaseUrl)].filter((secret): secret is string => secret !== undefined),
   );
   keepAliveOnStrayErrors(logger);
+  const cluster = config.databaseUrl === undefined ? undefined : await openClusterOrExit(config, logger);
 
   const sandbox = await SandboxHub.create({ logger });
   const events = new SessionEvents();
   const processes = new ProcfsProcessTable();
-  const store = new FileSessionStore(config.sessionsDir, {
-    onOwnershipLost: (sessionId, error) =>
-      logger.error('lost ownership of a session folder', { session: sessionId, error: describeError(error) }),
-    isProcessAlive: (pid) => isProcessAlive(processes, pid),
-  });
+  const store =
+    cluster?.store ??
+    new FileSessionStore(config.sessionsDir, {
+      onOwnershipLost: (sessionId, error) =>
+        logger.error('lost ownership of a session folder', { session: sessionId, error: describeError(error) }),
+      isProcessAlive: (pid) => isProcessAlive(processes, pid),
+    });
   const clientFactory = createWwebjsClientFactory({
     executablePath: resolveBrowserExecutable({ chromeBin: config.chromeBin, useChrome: config.useChrome }),
     webVersionCache: config.webVersionCache,
@@ -99,6 +104,10 @@ async function main(): Promise<void> {
       lockTimeoutMs: 120_000,
     },
     beforeRemove: async (sessionId) => {
+      await channels.close(sessionId);
+      await sandbox.remove(sessionId);
+    },
+    afterRelinquish: async (sessionId) => {
       await channels.close(sessionId);
       await sandbox.remove(sessionId);
     },
@@ -144,8 +153,16 @@ async function main(): Promise<void> {
     outboundPolicy: webhookPolicy,
     logger,
     eventLogCacheKib: config.eventLogCacheKib,
-    onDeliveryAttempt: (sessionId, outcome) => metrics.deliveryAttempted(sessionId, outcome),
+    onDeliveryAttempt: (sessionId, outcome) => {
+      metrics.deliveryAttempted(sessionId, outcome);
+      cluster?.logChanged(sessionId);
+    },
+    deliverable: cluster && ((sessionId, eventId) => cluster.isCopied(sessionId, eventId)),
   });
+  cluster?.copyLogsFrom(
+    (sessionId) => channels.openLog(sessionId),
+    (sessionId) => (channels.isOpen(sessionId) ? channels.get(sessionId).dispatcher.notify() : undefined),
+  );
   const retention = new EventRetention({
     openLogs: () => channels.openLogs(),
     policy: { maxAgeMs: config.eventRetentionDays * 86_400_000, maxBytes: config.eventLogMaxMib * 1024 * 1024 },
@@ -161,7 +178,10 @@ async function main(): Promise<void> {
     stream,
     logger,
     isLoaded: (sessionId) => manager.hasUsableLog(sessionId),
-    onAppended: (sessionId, seconds) => metrics.eventAppended(sessionId, seconds),
+    onAppended: (sessionId, seconds) => {
+      metrics.eventAppended(sessionId, seconds);
+      cluster?.logChanged(sessionId);
+    },
   }).start();
 
   const memory = new MemorySweeper({
@@ -185,7 +205,7 @@ async function main(): Promise<void> {
   const maintenance = new SessionMaintenance(manager, { store, processes, hostname: os.hostname(), logger, now: () => Date.now() });
   const { loaded, restore, hibernated } = await bootSessions({ manager, channels, maintenance, logger });
 
-  const apiKeys = new ApiKeys(new FileApiKeyStore(config.sessionsDir));
+  const apiKeys = new ApiKeys(cluster?.apiKeyStore ?? new FileApiKeyStore(config.sessionsDir));
   await apiKeys.load();
   const app = createApp({
     manager,
@@ -208,6 +228,9 @@ async function main(): Promise<void> {
     accessLog: config.accessLog,
     dashboard: config.dashboard,
     crossSiteGuard: config.apiKey === undefined ? { loopbackOnly: isLoopbackHost(config.host) } : undefined,
+    cluster: cluster
+      ? { forwarding: cluster.forwarding((sessionId) => manager.has(sessionId)), view: () => cluster.view(), otherSessions: (headers) => cluster.otherSessions(headers), instanceName: cluster.instanceName }
+      : { view: async () => singleProcessView(config.instanceName) },
   });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
@@ -217,6 +240,20 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info('wamux listening', { url: `http://${config.host}:${port}`, sessions: loaded.length, sandbox: config.sandbox });
+  await cluster?.join(
+    {
+      heldIds: () => manager.all().map((session) => session.id),
+      adopt: (sessionId, reason) => manager.adopt(sessionId, reason),
+      relinquish: (sessionId, reason) => manager.relinquish(sessionId, reason),
+      memoryMib: async () =>
+        (await browserMemory(processes, manager.all().map((session) => store.profileDir(session.id)))).reduce((sum, used) => sum + used.pssKib / 1024, 0),
+      // a key revoked through another instance is refused here too, and its open streams end
+      onTick: async () => {
+        for (const keyId of await apiKeys.reload()) stream.closeForKey(keyId);
+      },
+    },
+    config.advertisedUrl ?? `http://${config.host === '0.0.0.0' ? os.hostname() : config.host}:${port}`,
+  );
   if (!config.apiKey && config.insecureNoApiKey) {
     logger.warn('INSECURE: no API_KEY and --insecure-no-api-key: anyone who can reach this address can read and send messages', {
       host: config.host,
@@ -226,6 +263,8 @@ async function main(): Promise<void> {
   }
 
   handleShutdown(server, logger, async () => {
+    // no more takeovers here; each session below is backed up and its lease released, so others take it at once
+    await cluster?.beginLeaving();
     stream.close();
     hibernation.close();
     memory.close();
@@ -234,6 +273,7 @@ async function main(): Promise<void> {
     await manager.shutdown();
     await channels.closeAll();
     await sandbox.close();
+    await cluster?.close();
   });
   if (config.recoverSessions) {
     // asleep when the server stopped: asleep again, with no browser (a request or the schedule wakes them)
@@ -251,34 +291,6 @@ async function refuseAtStartUnless(check: Promise<unknown>, setting: string): Pr
     process.stderr.write(`wamux: Invalid setting ${setting}: ${describeError(error)}\n`);
     process.exit(2);
   }
-}
-
-/** whatsapp-web.js leaves some rejections unhandled (a closed tab mid-request); one session's trouble must not end the server. */
-function keepAliveOnStrayErrors(logger: Logger): void {
-  process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: describeError(reason) }));
-  process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: error.stack ?? describeError(error) }));
-}
-
-function handleShutdown(server: Server, logger: Logger, closeEverything: () => Promise<void>): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down', { signal });
-    server.close();
-    server.closeAllConnections();
-    closeEverything()
-      .then(() => {
-        logger.info('stopped');
-        process.exit(0);
-      })
-      .catch((error: unknown) => {
-        logger.error('shutdown failed', { error: describeError(error) });
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
 }
 
 main().catch((error: unknown) => {

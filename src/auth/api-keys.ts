@@ -41,6 +41,17 @@ export class ApiKeys {
     this.keys = new Map((await this.store.load()).map((key) => [key.id, key]));
   }
 
+  /** Reads the keys again (another instance of a cluster may have changed them); resolves with the ids revoked since. */
+  reload(): Promise<string[]> {
+    const result = this.writes.then(async () => {
+      const before = [...this.keys.keys()];
+      await this.load();
+      return before.filter((id) => !this.keys.has(id));
+    });
+    this.writes = result.catch(() => undefined);
+    return result;
+  }
+
   list(): ApiKeyView[] {
     return [...this.keys.values()].map(view);
   }
@@ -80,8 +91,12 @@ export class ApiKeys {
     return { kind: 'scoped', keyId: record.id, sessions: new Set(record.sessions), roles: new Set(record.roles) };
   }
 
+  /** One change at a time, each on the keys as stored now: a shared store may hold another instance's changes. */
   private serially<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.writes.then(task);
+    const result = this.writes.then(async () => {
+      await this.load();
+      return task();
+    });
     this.writes = result.catch(() => undefined);
     return result;
   }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { describeZodError } from '../shared/zod.js';
 import type { LogLevel } from '../shared/logger.js';
@@ -82,6 +83,16 @@ export interface AppConfig {
   readonly eventPruneIntervalMs: number;
   /** --ready-min-free-disk-mib: GET /ready answers 503 with less free space than this in the sessions folder. */
   readonly readyMinFreeDiskMib: number;
+  /** --database-url: cluster mode, on this Postgres; unset = one process with local files. */
+  readonly databaseUrl?: string;
+  /** --instance-name: this instance's name in the cluster (the host name unless set). */
+  readonly instanceName: string;
+  /** --advertised-url: where the other instances reach this one (the address it listens on unless set). */
+  readonly advertisedUrl?: string;
+  /** --lease-ms: how long a session's lease lasts without renewal; a dead instance's sessions move after it. */
+  readonly leaseMs: number;
+  /** --login-backup-interval-ms: how often each session's login is backed up to the cluster's database. */
+  readonly loginBackupIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -126,9 +137,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): App
   }
   result.sessionsDir = path.resolve(String(result.sessionsDir));
   result.chromiumArgs = readChromiumArgs(String(result.chromiumArgs ?? ''), result.allowChromiumFlags as Set<string>);
+  result.instanceName ??= sanitizedHostName();
   result.host = resolveHost(result.host as string | undefined, result.apiKey !== undefined, result.insecureNoApiKey === true);
   // every key of AppConfig was parsed by its own schema above
   return Object.freeze(result) as unknown as AppConfig;
+}
+
+/** The host name as an instance name: characters an instance name may not hold become dashes. */
+function sanitizedHostName(): string {
+  return os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63) || 'wamux';
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -135,6 +135,35 @@ export const SETTINGS = {
   eventRetentionDays: { flag: 'event-retention-days', env: 'EVENT_RETENTION_DAYS', schema: integer(0, 36_500), fallback: '30' },
   eventLogMaxMib: { flag: 'event-log-max-mib', env: 'EVENT_LOG_MAX_MIB', schema: integer(0, 1_048_576), fallback: '256' },
   eventPruneIntervalMs: { flag: 'event-prune-interval-ms', env: 'EVENT_PRUNE_INTERVAL_MS', schema: integer(1000, 86_400_000), fallback: '600000' },
+  // cluster mode: set, the instances that share this database share the sessions (see README, Cluster)
+  databaseUrl: {
+    flag: 'database-url',
+    env: 'DATABASE_URL',
+    schema: z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL'),
+    fallback: undefined,
+    secret: true,
+  },
+  // defaults to the host name (resolved in loadConfig)
+  instanceName: {
+    flag: 'instance-name',
+    env: 'INSTANCE_NAME',
+    schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1-63 letters, digits, dots, dashes or underscores'),
+    fallback: undefined,
+  },
+  // where the other instances reach this one; defaults to the address it listens on
+  advertisedUrl: {
+    flag: 'advertised-url',
+    env: 'ADVERTISED_URL',
+    schema: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+    fallback: undefined,
+  },
+  leaseMs: { flag: 'lease-ms', env: 'LEASE_MS', schema: integer(3_000, 600_000), fallback: '15000' },
+  loginBackupIntervalMs: {
+    flag: 'login-backup-interval-ms',
+    env: 'LOGIN_BACKUP_INTERVAL_MS',
+    schema: integer(1_000, 86_400_000),
+    fallback: '300000',
+  },
   readyMinFreeDiskMib: { flag: 'ready-min-free-disk-mib', env: 'READY_MIN_FREE_DISK_MIB', schema: integer(0, 1_048_576), fallback: '256' },
 } as const satisfies Record<string, Setting>;
 

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { EventEnvelope, EventType } from './event-envelope.js';
 import type { DeliveryQueue, DeliveryRecord, PendingDelivery, WebhookKey } from './webhooks/webhook-types.js';
 import { EventLogPruner, type RetentionPolicy } from './event-log-pruning.js';
+import { EventLogReplication } from './event-log-replication.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -136,6 +137,11 @@ export class SqliteEventLog implements DeliveryQueue {
       }
     });
   }
+  /** Reading changes out and writing copied rows in (a cluster keeps a copy of each log in its database). */
+  replication(): EventLogReplication {
+    return new EventLogReplication(this.db);
+  }
+
   /** The size of SQLite's page cache for this log, in KiB. */
   pageCacheKib(): number {
     return -Number(this.db.pragma('cache_size', { simple: true }));

@@ -5,7 +5,7 @@ import type { OutboundPolicy } from '../net/outbound-policy.js';
 import { ConflictError, describeError } from '../shared/errors.js';
 import { SqliteEventLog, type QueueStats } from './event-log.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
-import type { AttemptOutcome, RetryPolicy, WebhookKey, WebhookTarget } from './webhooks/webhook-types.js';
+import type { AttemptOutcome, DeliveryQueue, RetryPolicy, WebhookKey, WebhookTarget } from './webhooks/webhook-types.js';
 
 export interface SessionChannel {
   log: SqliteEventLog;
@@ -28,6 +28,11 @@ export interface SessionChannelsDeps {
   eventLogCacheKib?: number;
   /** Told the outcome of every delivery attempt (metrics). */
   onDeliveryAttempt?: (sessionId: string, outcome: AttemptOutcome) => void;
+  /**
+   * When set, a delivery goes out only once this says its event may be delivered (a cluster: once the event is
+   * in the shared database); notify the session's dispatcher when that changes.
+   */
+  deliverable?: (sessionId: string, eventId: string) => boolean;
 }
 
 export const EVENT_LOG_FILE = 'events.db';
@@ -44,8 +49,9 @@ export class SessionChannels {
     let channel = this.channels.get(sessionId);
     if (!channel) {
       const log = openLog(sessionId, path.join(this.deps.folderOf(sessionId), EVENT_LOG_FILE), this.deps.eventLogCacheKib);
+      const deliverable = this.deps.deliverable;
       const dispatcher = new WebhookDispatcher(sessionId, {
-        queue: log,
+        queue: deliverable ? gatedQueue(log, (eventId) => deliverable(sessionId, eventId)) : log,
         targets: () => this.deps.targetsOf(sessionId),
         policy: this.deps.policy,
         outboundPolicy: this.deps.outboundPolicy,
@@ -78,6 +84,11 @@ export class SessionChannels {
     for (const [sessionId, channel] of this.channels) yield [sessionId, channel.log];
   }
 
+  /** The session's log if it is open (asking never opens it). */
+  openLog(sessionId: string): SqliteEventLog | undefined {
+    return this.channels.get(sessionId)?.log;
+  }
+
   /** Whether the session's log is open (a read or an event opened it). */
   isOpen(sessionId: string): boolean {
     return this.channels.has(sessionId);
@@ -86,6 +97,20 @@ export class SessionChannels {
   async closeAll(): Promise<void> {
     await Promise.all([...this.channels.keys()].map((sessionId) => this.close(sessionId)));
   }
+}
+
+/** The log as the dispatcher sees it when deliveries wait for their event to be deliverable: not pending yet. */
+function gatedQueue(log: SqliteEventLog, deliverable: (eventId: string) => boolean): DeliveryQueue {
+  return {
+    nextPending: (webhookKey) => {
+      const next = log.nextPending(webhookKey);
+      return next !== undefined && deliverable(next.eventId) ? next : undefined;
+    },
+    markDelivered: (...args) => log.markDelivered(...args),
+    markRetry: (...args) => log.markRetry(...args),
+    markFailed: (...args) => log.markFailed(...args),
+    pendingWebhookKeys: () => log.pendingWebhookKeys(),
+  };
 }
 
 function openLog(sessionId: string, file: string, cacheKib: number | undefined): SqliteEventLog {

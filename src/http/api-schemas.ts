@@ -43,6 +43,7 @@ export const SessionSchema = z
     me: MeSchema.optional(),
     createdAt: z.string(),
     browserPid: z.number().int().optional(),
+    instance: z.string().optional().openapi({ description: 'Cluster mode: the instance that drives the session' }),
     restartAt: z.string().optional().openapi({ format: 'date-time', description: 'While CRASHED: when the session restarts' }),
     config: z.record(z.string(), z.unknown()).openapi({ description: 'The session config; secrets are never returned' }),
     history: z.array(StatusChangeSchema),

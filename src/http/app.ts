@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Logger } from '../shared/logger.js';
@@ -37,6 +38,8 @@ import { MessageActions } from '../sessions/message-actions.js';
 import { AccountDirectory } from '../sessions/account-directory.js';
 import { SessionLinking } from '../sessions/session-linking.js';
 import { groupsRouter } from './routes/groups.routes.js';
+import { clusterRouter } from './routes/cluster.routes.js';
+import type { ClusterView } from './cluster-schemas.js';
 import { SessionGroups } from '../sessions/session-groups.js';
 import type { Hibernation } from '../sessions/hibernation.js';
 import type { SessionLookup } from '../sessions/working-client.js';
@@ -71,6 +74,13 @@ export interface AppDeps {
   dashboard: boolean;
   /** Set on a server without a key: its API refuses requests other sites' pages make (see cross-site-guard.ts). */
   crossSiteGuard?: { loopbackOnly: boolean };
+  /** GET /api/v1/cluster; in a cluster also the forwarding of other instances' sessions and their part of the list. */
+  cluster: {
+    view: () => Promise<ClusterView>;
+    forwarding?: RequestHandler;
+    otherSessions?: (headers: IncomingHttpHeaders) => Promise<Record<string, unknown>[]>;
+    instanceName?: string;
+  };
 }
 
 /** Room in a media request's JSON body for the other fields beside the base64 (which is 4/3 of the bytes). */
@@ -138,8 +148,11 @@ export function createApp(deps: AppDeps): Express {
       activeSessionIds: () => deps.manager.all().map((session) => session.id).filter((id) => deps.manager.hasUsableLog(id)),
     }),
   );
-  // after the key check: only routes that carry media (and the sandbox phone sending some) parse bodies that large
   api.use(authorize(keys, rules));
+  // after the key check and before any body is parsed: a request for another instance's session goes there as it came
+  if (deps.cluster.forwarding) api.use(deps.cluster.forwarding);
+  api.use(clusterRouter(deps.cluster.view));
+  // after the key check: only routes that carry media (and the sandbox phone sending some) parse bodies that large
   api.use([...MEDIA_BODY_PATHS, '/sessions/:id/sandbox/incoming'], express.json({ limit: mediaBodyLimit }));
   api.use(express.json({ limit: '1mb' }));
   api.use(
@@ -148,6 +161,8 @@ export function createApp(deps: AppDeps): Express {
       webhookPolicy: deps.webhookPolicy,
       hibernation: deps.hibernation,
       webhooksChanged: (sessionId) => deps.channels.get(sessionId).dispatcher.notify(),
+      otherSessions: deps.cluster.otherSessions,
+      instanceName: deps.cluster.instanceName,
     }),
   );
   api.use(keysRouter(deps.apiKeys, (keyId) => deps.stream.closeForKey(keyId)));

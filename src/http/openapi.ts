@@ -18,6 +18,7 @@ import {
   UpdateGroupSchema,
 } from './groups-schemas.js';
 import { CreateKeySchema, CreatedKeySchema, KeySchema } from './keys-schemas.js';
+import { ClusterSchema } from './cluster-schemas.js';
 import { MEDIA_KINDS, MediaMessageSchema, SendAudioSchema, SendMediaSchema } from './media-schemas.js';
 
 type Method = 'get' | 'post' | 'delete' | 'put' | 'patch';
@@ -48,7 +49,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'The session is not in a state that allows this (the error says which; SESSION_UNUSABLE when its files cannot be read)',
   429: 'Too many sessions or requests (RATE_LIMITED: per API key, or per client address without one)',
   502: 'The media URL could not be fetched, or WhatsApp Web did not answer as expected',
-  503: 'The session was HIBERNATED and could not wake for this request: WAKE_FAILED (its login is gone, or its start failed; details.status says what it is now) or WAKE_TIMEOUT',
+  503: 'The session was HIBERNATED and could not wake for this request: WAKE_FAILED (its login is gone, or its start failed; details.status says what it is now) or WAKE_TIMEOUT. In a cluster, SESSION_MOVING: its instance died and another is taking it over',
 };
 
 /** Routes that use the session's page, so that a HIBERNATED session wakes for them (all but the log's history). */
@@ -214,6 +215,8 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, schema: z.object({ keys: z.array(KeySchema) }), description: 'Keys' }, errors: [401, 403] },
   { method: 'delete', path: '/api/v1/keys/{keyId}', summary: 'Revoke a scoped key: it is refused from the next request on', tag: 'keys',
     ok: { status: 200, schema: z.object({ id: z.string(), revoked: z.literal(true) }), description: 'Revoked' }, errors: [400, 401, 403, 404] },
+  { method: 'get', path: '/api/v1/cluster', summary: "The cluster: its instances, which one drives each session, and each session's login backup (the server's key only)", tag: 'cluster',
+    ok: { status: 200, schema: ClusterSchema, description: 'The cluster as the database has it' }, errors: [401, 403] },
   { method: 'get', path: '/health', summary: 'Liveness', tag: 'server',
     ok: { status: 200, schema: z.object({ status: z.literal('ok') }), description: 'Alive' }, errors: [] },
   { method: 'get', path: '/ready', summary: 'Readiness: 503 with the reasons until the boot restore has run, and while the sessions folder is not writable or its disk is nearly full', tag: 'server',

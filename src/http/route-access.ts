@@ -11,7 +11,7 @@ const CONTROL_READS = /\/(qr|qr\/image|webhooks|webhooks\/deliveries)$/;
 export function accessOf(operation: Pick<Operation, 'method' | 'tag' | 'path'>): Access {
   if (operation.tag === 'server') return 'public';
   if (operation.method === 'get' && CONTROL_READS.test(operation.path)) return 'control';
-  if (operation.tag === 'maintenance' || operation.tag === 'keys') return 'admin';
+  if (operation.tag === 'maintenance' || operation.tag === 'keys' || operation.tag === 'cluster') return 'admin';
   if (operation.tag === 'metrics' || operation.method === 'get') return 'read';
   // acting as the account in its chats and groups
   if (operation.tag === 'messages' || operation.tag === 'groups') return 'send';

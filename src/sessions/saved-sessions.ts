@@ -22,27 +22,30 @@ export interface LoadResult {
  */
 export async function loadSavedSessions(deps: SavedSessionsDeps): Promise<LoadResult> {
   const result: LoadResult = { loaded: [], skipped: [] };
-  for (const sessionId of await deps.store.listIds()) {
-    let release: OwnershipRelease | undefined;
-    try {
-      const stored = await deps.store.read(sessionId).then(checkStoredShape, (error: unknown) => new UnreadableConfig(error));
-      if (!stored) continue;
-      release = await deps.store.claim(sessionId);
-      if (stored instanceof UnreadableConfig) {
-        const session = deps.add(sessionId, resolveSessionConfig({}, deps.defaults), new Date().toISOString());
-        session.release = release;
-        markUnusable(session, `its saved config could not be read (${stored.reason}); the files are kept as they are`);
-      } else {
-        const session = deps.add(sessionId, resolveSessionConfig(stored.config, deps.defaults), stored.createdAt);
-        session.release = release;
-      }
-      result.loaded.push(sessionId);
-    } catch (error) {
-      await release?.();
-      result.skipped.push({ sessionId, reason: describeError(error) });
-    }
-  }
+  for (const sessionId of await deps.store.listIds()) await loadSavedSession(deps, sessionId, result);
   return result;
+}
+
+/** Loads one saved session if this process can own it, noting in result whether it was loaded or skipped (and why). */
+export async function loadSavedSession(deps: SavedSessionsDeps, sessionId: string, result: LoadResult): Promise<void> {
+  let release: OwnershipRelease | undefined;
+  try {
+    const stored = await deps.store.read(sessionId).then(checkStoredShape, (error: unknown) => new UnreadableConfig(error));
+    if (!stored) return;
+    release = await deps.store.claim(sessionId);
+    if (stored instanceof UnreadableConfig) {
+      const session = deps.add(sessionId, resolveSessionConfig({}, deps.defaults), new Date().toISOString());
+      session.release = release;
+      markUnusable(session, `its saved config could not be read (${stored.reason}); the files are kept as they are`);
+    } else {
+      const session = deps.add(sessionId, resolveSessionConfig(stored.config, deps.defaults), stored.createdAt);
+      session.release = release;
+    }
+    result.loaded.push(sessionId);
+  } catch (error) {
+    await release?.();
+    result.skipped.push({ sessionId, reason: describeError(error) });
+  }
 }
 
 /**

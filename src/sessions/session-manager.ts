@@ -7,7 +7,7 @@ import type { DesiredState, SessionStore } from '../storage/session-store.js';
 import { RestartBudget, type RestartPolicySettings } from './restart-policy.js';
 import { Session, type SessionSnapshot } from './session.js';
 import { resolveSessionConfig, type SessionConfig, type SessionConfigInput } from './session-config.js';
-import { loadSavedSessions, markUnusable, sessionsWantedRunning, type LoadResult } from './saved-sessions.js';
+import { loadSavedSession, loadSavedSessions, markUnusable, sessionsWantedRunning, type LoadResult } from './saved-sessions.js';
 import { nextStatusIn, type SessionEvents } from './session-events.js';
 import { SessionLifecycle, type LifecycleDeps } from './session-lifecycle.js';
 import { SessionRegistry } from './session-registry.js';
@@ -31,6 +31,8 @@ export type SessionManagerDeps = Omit<LifecycleDeps, 'ownedBrowserPids'> & {
   managerSettings: SessionManagerSettings;
   /** Called before a deleted session's folder is removed: close what holds files in it, forget its phone. */
   beforeRemove?: (sessionId: string) => Promise<void>;
+  /** Called when another process took the session over: close what this process held open for it. */
+  afterRelinquish?: (sessionId: string) => Promise<void>;
 };
 
 const RUNNING: ReadonlySet<SessionStatus> = new Set(['SCAN_QR_CODE', 'WORKING']);
@@ -175,6 +177,50 @@ export class SessionManager {
       this.pending.delete(sessionId);
       this.creating.delete(sessionId);
     }
+  }
+
+  /**
+   * Cluster: takes over a saved session that no live instance holds (its lease is claimed with it) and brings it to
+   * the state its user wants: started, asleep, or stopped. `settled` resolves once a start is over.
+   */
+  async adopt(sessionId: string, reason: string): Promise<{ loaded: boolean; settled: Promise<void> }> {
+    const none = { loaded: false, settled: Promise.resolve() };
+    if (this.shuttingDown || this.registry.isInUse(sessionId)) return none;
+    this.creating.add(sessionId);
+    const result: LoadResult = { loaded: [], skipped: [] };
+    try {
+      await loadSavedSession(
+        { store: this.deps.store, add: (id, config, createdAt) => this.addSession(id, config, createdAt), defaults: this.configDefaults() },
+        sessionId,
+        result,
+      );
+    } finally {
+      this.creating.delete(sessionId);
+    }
+    if (result.loaded.length === 0) return none;
+    const { running, hibernated } = await sessionsWantedRunning(this.deps.store, [this.registry.get(sessionId)]);
+    if (hibernated.includes(sessionId)) this.markHibernated([sessionId]);
+    if (!running.includes(sessionId)) return { loaded: true, settled: Promise.resolve() };
+    return { loaded: true, settled: this.start(sessionId, reason).settled };
+  }
+
+  /**
+   * Cluster: another instance holds the session now. Its browser is killed at once, nothing more is saved for it
+   * (the store would refuse: the lease is gone), and this process forgets it; its files here stay.
+   */
+  async relinquish(sessionId: string, reason: string): Promise<void> {
+    if (!this.registry.has(sessionId)) return;
+    const session = this.interrupt(sessionId);
+    session.release = undefined;
+    session.unusableReason = reason;
+    // at once, without waiting for an operation under way; then again once it has let go, for a browser it launched
+    await this.lifecycle.teardown(session);
+    await this.lock
+      .run(sessionId, () => this.lifecycle.teardown(session), { timeoutMs: this.deps.managerSettings.lockTimeoutMs, label: 'relinquish' })
+      .catch(() => this.lifecycle.teardown(session));
+    if (this.registry.isCurrent(session)) this.registry.remove(sessionId);
+    await this.deps.afterRelinquish?.(sessionId);
+    this.deps.logger.warn('session taken over by another instance: its browser here is closed', { session: sessionId, reason });
   }
 
   /** Begins a start and returns at once with the session STARTING; `settled` resolves when the start is over. */

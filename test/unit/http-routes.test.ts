@@ -21,6 +21,7 @@ import { realTimers } from '../../src/shared/timers.js';
 import { SessionChannels } from '../../src/events/session-channels.js';
 import { EventStream } from '../../src/events/event-stream.js';
 import { createWebhookPolicy } from '../../src/events/webhooks/webhook-url.js';
+import { singleProcessView } from '../../src/cluster/single-process-view.js';
 import { SandboxHub } from '../../src/sandbox/sandbox-hub.js';
 import { createApp } from '../../src/http/app.js';
 import { OPERATIONS } from '../../src/http/openapi.js';
@@ -133,6 +134,7 @@ before(async () => {
     metricsPublic: false,
     accessLog: false,
     dashboard: true,
+    cluster: { view: async () => singleProcessView('testhost') },
   });
   server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));

@@ -129,7 +129,8 @@ export function Overview({ loaded }: { loaded: boolean }) {
               return html`<tr key=${session.id} data-session=${session.id}>
                 <td><input type="checkbox" aria-label=${`Select ${session.id}`} checked=${selected.has(session.id)} onChange=${() => toggle(session.id)} /></td>
                 <th scope="row" data-label="Session"><a href=${hrefOf({ page: 'session', id: session.id, tab: 'chat' })}>${session.id}</a>
-                  ${session.config.sandbox && html` <span class="tag">sandbox</span>`}</th>
+                  ${session.config.sandbox && html` <span class="tag">sandbox</span>`}
+                  ${session.instance && html` <span class="tag" title="The cluster instance that drives it">${session.instance}</span>`}</th>
                 <td data-label="Status"><${StatusBadge} session=${session} /></td>
                 <td data-label="Account">${session.me ? html`${phoneOf(session.me.id)} <span class="muted">${session.me.pushName}</span>` : html`<span class="muted">not linked</span>`}</td>
                 <td data-label="Uptime">${since === undefined ? '–' : duration(Math.round((Math.max(now, Date.now()) - since) / 1000))}</td>

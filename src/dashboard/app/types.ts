@@ -47,6 +47,8 @@ export interface Session {
   me?: { id: string; pushName: string };
   createdAt: string;
   browserPid?: number;
+  /** Cluster mode: the instance that drives it. */
+  instance?: string;
   restartAt?: string;
   config: SessionConfig;
   history: StatusChange[];

@@ -1,5 +1,6 @@
 import { mayLink, principalFrom } from '../middleware/access-control.js';
 import { canSee, type Principal } from '../../auth/principal.js';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Router } from 'express';
 import { ConflictError, ForbiddenError } from '../../shared/errors.js';
 import type { SessionManager } from '../../sessions/session-manager.js';
@@ -61,10 +62,16 @@ export interface SessionsRouterDeps {
   hibernation: Pick<Hibernation, 'beginUse' | 'wake' | 'configChanged'>;
   /** The session's webhooks changed: deliveries queued for a removed one settle now. */
   webhooksChanged: (sessionId: string) => void;
+  /** A cluster's sessions on its other instances, as they list them for the caller's key. */
+  otherSessions?: (headers: IncomingHttpHeaders) => Promise<Record<string, unknown>[]>;
+  /** Cluster mode: this instance's name, shown on each of its sessions. */
+  instanceName?: string;
 }
 
-export function sessionsRouter({ manager, webhookPolicy, hibernation, webhooksChanged }: SessionsRouterDeps): Router {
+export function sessionsRouter({ manager, webhookPolicy, hibernation, webhooksChanged, otherSessions, instanceName }: SessionsRouterDeps): Router {
   const router = Router();
+  // in a cluster, each session says which instance drives it
+  const view = (session: Session, principal: Principal) => ({ ...sessionView(session, principal), ...(instanceName === undefined ? {} : { instance: instanceName }) });
 
   router.post('/sessions', async (request, response) => {
     const body = parseInput(CreateSessionSchema, request.body, 'request body');
@@ -78,17 +85,19 @@ export function sessionsRouter({ manager, webhookPolicy, hibernation, webhooksCh
       manager.start(session.id, 'created');
       if (body.waitForQR) await manager.waitUntilSettled(session, session.config.authTimeout * 1000 + WAIT_MARGIN_MS);
     }
-    response.status(201).json(sessionView(session, principalFrom(response)));
+    response.status(201).json(view(session, principalFrom(response)));
   });
 
-  router.get('/sessions', (_request, response) => {
+  router.get('/sessions', async (request, response) => {
     const principal = principalFrom(response);
     const visible = manager.list().filter((snapshot) => canSee(principal, snapshot.id));
-    response.json({ sessions: visible.map((snapshot) => sessionView(manager.get(snapshot.id), principalFrom(response))) });
+    const here = visible.map((snapshot) => view(manager.get(snapshot.id), principal));
+    const elsewhere = (await otherSessions?.(request.headers)) ?? [];
+    response.json({ sessions: [...here, ...elsewhere] });
   });
 
   router.get('/sessions/:id', (request, response) => {
-    response.json(sessionView(manager.get(sessionIdOf(request.params)), principalFrom(response)));
+    response.json(view(manager.get(sessionIdOf(request.params)), principalFrom(response)));
   });
 
   router.get('/sessions/:id/status', (request, response) => {
@@ -108,20 +117,20 @@ export function sessionsRouter({ manager, webhookPolicy, hibernation, webhooksCh
 
   router.post('/sessions/:id/start', (request, response) => {
     const { session } = manager.start(sessionIdOf(request.params));
-    response.status(202).json(sessionView(session, principalFrom(response)));
+    response.status(202).json(view(session, principalFrom(response)));
   });
 
   router.post('/sessions/:id/restart', async (request, response) => {
     const { session } = await manager.restart(sessionIdOf(request.params));
-    response.status(202).json(sessionView(session, principalFrom(response)));
+    response.status(202).json(view(session, principalFrom(response)));
   });
 
   router.post('/sessions/:id/stop', async (request, response) => {
-    response.json(sessionView(await manager.stop(sessionIdOf(request.params)), principalFrom(response)));
+    response.json(view(await manager.stop(sessionIdOf(request.params)), principalFrom(response)));
   });
 
   router.post('/sessions/:id/wake', async (request, response) => {
-    response.json(sessionView(await hibernation.wake(sessionIdOf(request.params)), principalFrom(response)));
+    response.json(view(await hibernation.wake(sessionIdOf(request.params)), principalFrom(response)));
   });
 
   router.post('/sessions/:id/logout', async (request, response) => {
@@ -129,7 +138,7 @@ export function sessionsRouter({ manager, webhookPolicy, hibernation, webhooksCh
     // logging out unlinks the device on the phone, which only a running page can do: a sleeping session wakes for it
     // (if it cannot, the login is deleted here all the same)
     await hibernation.beginUse(sessionId).then((end) => end(), () => undefined);
-    response.json(sessionView(await manager.logout(sessionId), principalFrom(response)));
+    response.json(view(await manager.logout(sessionId), principalFrom(response)));
   });
 
   /** Changes the config without touching the login; what the running browser was launched with applies at its next start. */
@@ -148,7 +157,7 @@ export function sessionsRouter({ manager, webhookPolicy, hibernation, webhooksCh
     if (result.changed.some((field) => field === 'hibernateAfterMinutes' || field === 'wakeEveryMinutes')) hibernation.configChanged(session.id);
     if (result.changed.some((field) => field === 'webhooks' || field === 'webhookUrl')) webhooksChanged(session.id);
     response.json({
-      ...sessionView(session, principalFrom(response)),
+      ...view(session, principalFrom(response)),
       changed: result.changed,
       // a browser runs with the old values until the session starts again (restart, or a stop and start)
       appliesAtNextStart: session.client ? result.atNextStart : [],

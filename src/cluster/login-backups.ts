@@ -1,0 +1,153 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar';
+import type { ClusterDatabase } from './cluster-database.js';
+import { LEASE_IS_HELD, LeaseLostError } from './fencing.js';
+
+/** What of a Chromium profile holds the WhatsApp Web login (as whatsapp-web.js's RemoteAuth keeps it). */
+const LOGIN_PATHS = ['Default/IndexedDB', 'Default/Local Storage'];
+const CHUNK_BYTES = 1024 * 1024;
+/** Beside the profile: which backup the local profile came from or went to. */
+const MARKER_FILE = 'login-backup.json';
+
+interface Marker {
+  generation: string;
+  sha256: string;
+}
+
+export interface BackupOutcome {
+  saved: boolean;
+  bytes: number;
+  ms: number;
+}
+
+/**
+ * Each session's WhatsApp login, zipped (tar + gzip) into Postgres in 1 MiB chunks, so that whichever instance
+ * takes the session over starts it logged in. A save writes a new generation and switches to it in one
+ * transaction that also checks the saver still holds the session's lease (its fencing token).
+ */
+export class LoginBackups {
+  constructor(private readonly database: ClusterDatabase) {}
+
+  /** Backs up the profile's login if it changed since the last backup; nothing when the profile has none. */
+  async save(sessionId: string, token: string, sessionFolder: string, profileDir: string): Promise<BackupOutcome> {
+    const started = performance.now();
+    const archive = await archiveLogin(profileDir);
+    if (archive === undefined) return { saved: false, bytes: 0, ms: performance.now() - started };
+    const sha256 = createHash('sha256').update(archive).digest('hex');
+    const marker = await readMarker(sessionFolder);
+    if (marker?.sha256 === sha256) return { saved: false, bytes: archive.length, ms: performance.now() - started };
+    const generation = randomUUID();
+    await this.database.transaction(async (client) => {
+      const fence = await client.query(`SELECT 1 FROM wamux_leases WHERE ${LEASE_IS_HELD} FOR UPDATE`, [sessionId, token]);
+      if (fence.rowCount === 0) throw new LeaseLostError(sessionId);
+      for (let part = 0, offset = 0; offset < archive.length; part++, offset += CHUNK_BYTES) {
+        await client.query('INSERT INTO wamux_login_chunks (session_id, generation, part, data) VALUES ($1, $2, $3, $4)', [
+          sessionId,
+          generation,
+          part,
+          archive.subarray(offset, offset + CHUNK_BYTES),
+        ]);
+      }
+      await client.query(
+        `INSERT INTO wamux_login_backups (session_id, generation, token, bytes, sha256, saved_at) VALUES ($1, $2, $3, $4, $5, now())
+         ON CONFLICT (session_id) DO UPDATE SET generation = $2, token = $3, bytes = $4, sha256 = $5, saved_at = now()`,
+        [sessionId, generation, token, archive.length, sha256],
+      );
+      await client.query('DELETE FROM wamux_login_chunks WHERE session_id = $1 AND generation <> $2', [sessionId, generation]);
+    });
+    await writeMarker(sessionFolder, { generation, sha256 });
+    return { saved: true, bytes: archive.length, ms: performance.now() - started };
+  }
+
+  /**
+   * Makes the local profile the backed-up login, unless it already is (this instance saved or restored that
+   * backup last). Resolves with whether it restored; without a backup the profile is left as it is.
+   */
+  async restore(sessionId: string, sessionFolder: string, profileDir: string): Promise<BackupOutcome> {
+    const started = performance.now();
+    const head = await this.database.query<{ generation: string; sha256: string }>(
+      'SELECT generation, sha256 FROM wamux_login_backups WHERE session_id = $1',
+      [sessionId],
+    );
+    const backup = head.rows[0];
+    if (backup === undefined) return { saved: false, bytes: 0, ms: performance.now() - started };
+    const marker = await readMarker(sessionFolder);
+    if (marker?.generation === backup.generation) return { saved: false, bytes: 0, ms: performance.now() - started };
+    const chunks = await this.database.query<{ data: Buffer }>(
+      'SELECT data FROM wamux_login_chunks WHERE session_id = $1 AND generation = $2 ORDER BY part',
+      [sessionId, backup.generation],
+    );
+    const archive = Buffer.concat(chunks.rows.map((row) => row.data));
+    if (createHash('sha256').update(archive).digest('hex') !== backup.sha256) {
+      throw new Error(`the login backup of session '${sessionId}' is incomplete (checksum mismatch)`);
+    }
+    await rm(profileDir, { recursive: true, force: true, maxRetries: 3 });
+    await mkdir(profileDir, { recursive: true, mode: 0o700 });
+    await pipeline(Readable.from([archive]), tar.extract({ cwd: profileDir, strict: true }));
+    await writeMarker(sessionFolder, { generation: backup.generation, sha256: backup.sha256 });
+    return { saved: true, bytes: archive.length, ms: performance.now() - started };
+  }
+
+  /** The login was logged out or the session deleted: no instance may start it logged in from here on. */
+  async remove(sessionId: string, sessionFolder?: string): Promise<void> {
+    await this.database.transaction(async (client) => {
+      await client.query('DELETE FROM wamux_login_backups WHERE session_id = $1', [sessionId]);
+      await client.query('DELETE FROM wamux_login_chunks WHERE session_id = $1', [sessionId]);
+    });
+    if (sessionFolder !== undefined) await rm(path.join(sessionFolder, MARKER_FILE), { force: true });
+  }
+
+  /** Size and age of each session's backup. */
+  async list(): Promise<Map<string, { bytes: number; savedAt: Date }>> {
+    const result = await this.database.query<{ session_id: string; bytes: number; saved_at: Date }>(
+      'SELECT session_id, bytes, saved_at FROM wamux_login_backups',
+    );
+    return new Map(result.rows.map((row) => [row.session_id, { bytes: row.bytes, savedAt: row.saved_at }]));
+  }
+}
+
+/**
+ * The login parts of the profile as a gzipped tar; undefined when it has none. Copied aside first: the browser may
+ * be writing its LevelDB files meanwhile, and a file it removes halfway through a read would fail the archive.
+ */
+async function archiveLogin(profileDir: string): Promise<Buffer | undefined> {
+  const stage = await mkdtemp(path.join(os.tmpdir(), 'wamux-login-'));
+  try {
+    const copied: string[] = [];
+    for (const loginPath of LOGIN_PATHS) {
+      try {
+        await cp(path.join(profileDir, loginPath), path.join(stage, loginPath), { recursive: true, force: true, errorOnExist: false });
+        copied.push(loginPath);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    if (copied.length === 0) return undefined;
+    const parts: Buffer[] = [];
+    // portable and without times: an unchanged login archives to the same bytes, so it is not uploaded again
+    await pipeline(tar.create({ cwd: stage, gzip: true, portable: true, noMtime: true }, copied), async function* (source) {
+      for await (const chunk of source) parts.push(chunk as Buffer);
+    });
+    return Buffer.concat(parts);
+  } finally {
+    await rm(stage, { recursive: true, force: true });
+  }
+}
+
+async function readMarker(sessionFolder: string): Promise<Marker | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(sessionFolder, MARKER_FILE), 'utf8')) as Marker;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeMarker(sessionFolder: string, marker: Marker): Promise<void> {
+  await mkdir(sessionFolder, { recursive: true, mode: 0o700 });
+  await writeFile(path.join(sessionFolder, MARKER_FILE), JSON.stringify(marker), { mode: 0o600 });
+}
