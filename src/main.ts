@@ -32,7 +32,7 @@ import { SessionChannels } from './events/session-channels.js';
 import { collectTargets } from './events/webhook-targets.js';
 import { checkWebhookTarget, createWebhookPolicy } from './events/webhooks/webhook-url.js';
 import type { WebhookKey, WebhookTarget } from './events/webhooks/webhook-types.js';
-import { openClusterOrExit, databasePassword } from './cluster/open-cluster.js';
+import { openClusterOrExit, databaseSecrets } from './cluster/open-cluster.js';
 import { handleShutdown, keepAliveOnStrayErrors } from './process-signals.js';
 import { singleProcessView } from './cluster/single-process-view.js';
 
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(
     config.logLevel,
-    [config.apiKey, config.webhookSecret, databasePassword(config.databaseUrl)].filter((secret): secret is string => secret !== undefined),
+    [config.apiKey, config.webhookSecret, config.databaseUrl, ...databaseSecrets(config.databaseUrl)].filter((secret): secret is string => secret !== undefined),
   );
   keepAliveOnStrayErrors(logger);
   const cluster = config.databaseUrl === undefined ? undefined : await openClusterOrExit(config, logger);
@@ -104,10 +104,12 @@ async function main(): Promise<void> {
       lockTimeoutMs: 120_000,
     },
     beforeRemove: async (sessionId) => {
+      cluster?.store.markDeleting(sessionId);
       await channels.close(sessionId);
       await sandbox.remove(sessionId);
     },
     afterRelinquish: async (sessionId) => {
+      cluster?.forget(sessionId);
       await channels.close(sessionId);
       await sandbox.remove(sessionId);
     },
@@ -126,6 +128,8 @@ async function main(): Promise<void> {
     webhookQueue: (sessionId) => channels.queueStats(sessionId),
   });
   metrics.follow(events);
+  // a session that just linked has its login backed up at once, not at the next interval
+  if (cluster) events.on('status', ({ sessionId, change }) => change.to === 'WORKING' && cluster.loginChanged(sessionId));
   const hibernation = new Hibernation({
     host: manager,
     events,
@@ -202,7 +206,7 @@ async function main(): Promise<void> {
     ...(restored ? [] : ['restoring the sessions that were running']),
     ...(await storageProblems(config.sessionsDir, config.readyMinFreeDiskMib)),
   ];
-  const maintenance = new SessionMaintenance(manager, { store, processes, hostname: os.hostname(), logger, now: () => Date.now() });
+  const maintenance = new SessionMaintenance(manager, { store: cluster?.localStore ?? store, processes, hostname: os.hostname(), logger, now: () => Date.now() });
   const { loaded, restore, hibernated } = await bootSessions({ manager, channels, maintenance, logger });
 
   const apiKeys = new ApiKeys(cluster?.apiKeyStore ?? new FileApiKeyStore(config.sessionsDir));
@@ -247,6 +251,8 @@ async function main(): Promise<void> {
       relinquish: (sessionId, reason) => manager.relinquish(sessionId, reason),
       memoryMib: async () =>
         (await browserMemory(processes, manager.all().map((session) => store.profileDir(session.id)))).reduce((sum, used) => sum + used.pssKib / 1024, 0),
+      // other instances' sessions' events, for this instance's live stream
+      publish: (envelope) => stream.publish(envelope),
       // a key revoked through another instance is refused here too, and its open streams end
       onTick: async () => {
         for (const keyId of await apiKeys.reload()) stream.closeForKey(keyId);

@@ -44,8 +44,14 @@ export class ClusterCoordinator {
   private tickTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
-  private lastBackupAt = 0;
+  private backupTimer: NodeJS.Timeout | undefined;
+  private backupEvery: NodeJS.Timeout | undefined;
+  private backingUp: Promise<void> | undefined;
+  /** Sessions to back up at the next chance (they just linked): before the interval comes round. */
+  private readonly backupSoon = new Set<string>();
   private stopping = false;
+  /** Sessions being given up now. */
+  private readonly givingUp = new Set<string>();
   /** Sessions being taken over now: not looked at again until that is over. */
   private readonly adopting = new Set<string>();
 
@@ -56,6 +62,9 @@ export class ClusterCoordinator {
     this.tickTimer = setInterval(() => void this.tick(), this.deps.settings.tickMs);
     // apart from the tick: a renewal that hangs on an unreachable database must not delay giving sessions up
     this.watchdog = setInterval(() => this.giveUp(this.deps.leases.expired(), 'its lease could not be renewed in time'), 250);
+    // backups take their own loop: a large login's upload must not hold up the renewals
+    this.backupTimer = setInterval(() => void this.backUp([...this.backupSoon]), 1_000);
+    this.backupEvery = setInterval(() => void this.backUp(this.deps.leases.heldIds()), this.deps.settings.backupIntervalMs);
     void this.tick();
   }
 
@@ -81,7 +90,10 @@ export class ClusterCoordinator {
     this.stopping = true;
     clearInterval(this.tickTimer);
     clearInterval(this.watchdog);
+    clearInterval(this.backupTimer);
+    clearInterval(this.backupEvery);
     await this.ticking;
+    await this.backingUp;
     await this.deps.instances.leave().catch(() => undefined);
   }
 
@@ -92,11 +104,15 @@ export class ClusterCoordinator {
       this.deps.logger.warn('could not renew the session leases', { error: describeError(error) });
     }
     if (this.stopping) return;
+    // a session loaded here without a lease (lost while it was being loaded) goes too
+    this.giveUp(
+      this.deps.host.heldIds().filter((sessionId) => this.deps.leases.tokenOf(sessionId) === undefined && !this.adopting.has(sessionId)),
+      'this instance does not hold its lease',
+    );
     try {
       await this.heartbeat();
       await this.deps.onTick?.();
       await this.adoptOrphans();
-      await this.backUpIfDue();
     } catch (error) {
       this.deps.logger.warn('cluster housekeeping failed', { error: describeError(error) });
     }
@@ -104,9 +120,12 @@ export class ClusterCoordinator {
 
   private giveUp(sessionIds: readonly string[], reason: string): void {
     for (const sessionId of sessionIds) {
-      void this.deps.host.relinquish(sessionId, reason).catch((error: unknown) =>
-        this.deps.logger.error('could not give a session up', { session: sessionId, error: describeError(error) }),
-      );
+      if (this.givingUp.has(sessionId)) continue;
+      this.givingUp.add(sessionId);
+      void this.deps.host
+        .relinquish(sessionId, reason)
+        .catch((error: unknown) => this.deps.logger.error('could not give a session up', { session: sessionId, error: describeError(error) }))
+        .finally(() => this.givingUp.delete(sessionId));
     }
   }
 
@@ -150,9 +169,23 @@ export class ClusterCoordinator {
     }
   }
 
-  private async backUpIfDue(): Promise<void> {
-    if (Date.now() - this.lastBackupAt < this.deps.settings.backupIntervalMs) return;
-    this.lastBackupAt = Date.now();
-    for (const sessionId of this.deps.leases.heldIds()) await this.deps.store.backUp(sessionId);
+  /** The session just linked (or its login changed): back it up within a second rather than at the interval. */
+  loginChanged(sessionId: string): void {
+    this.backupSoon.add(sessionId);
+  }
+
+  /** Backs these sessions up one after the other (when their login changed); a pass under way is not doubled. */
+  private backUp(sessionIds: readonly string[]): Promise<void> {
+    if (this.backingUp || sessionIds.length === 0) return this.backingUp ?? Promise.resolve();
+    this.backingUp = (async () => {
+      for (const sessionId of sessionIds) {
+        this.backupSoon.delete(sessionId);
+        if (this.stopping) return;
+        await this.deps.store.backUp(sessionId);
+      }
+    })().finally(() => {
+      this.backingUp = undefined;
+    });
+    return this.backingUp;
   }
 }

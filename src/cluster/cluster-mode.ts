@@ -13,6 +13,8 @@ import { FORWARDED_BY, clusterForwarding, type SessionPlace } from './forwarding
 import { undici } from '../net/undici-module.js';
 import { LoginBackups } from './login-backups.js';
 import { PgApiKeyStore } from './pg-api-key-store.js';
+import { ClusterEventFeed } from './cluster-event-feed.js';
+import type { EventEnvelope } from '../events/event-envelope.js';
 import { EventLogCopies } from './event-log-copies.js';
 import { EventLogShipper } from './event-log-shipper.js';
 import type { SqliteEventLog } from '../events/event-log.js';
@@ -38,11 +40,14 @@ export interface ClusterSettings {
 /** What an instance needs to take part in a cluster, made once at start-up (see main.ts). */
 export class ClusterMode {
   private coordinator: ClusterCoordinator | undefined;
+  private feed: ClusterEventFeed | undefined;
   private instances: ClusterInstances | undefined;
 
   private constructor(
     private readonly database: ClusterDatabase,
     readonly store: ClusterSessionStore,
+    /** This instance's own folders, for maintenance: what it reaps or deletes there is never the cluster's. */
+    readonly localStore: FileSessionStore,
     readonly apiKeyStore: PgApiKeyStore,
     private readonly leases: SessionLeases,
     private readonly backups: LoginBackups,
@@ -72,8 +77,9 @@ export class ClusterMode {
       logger,
       onCopied: (sessionId) => logs.onCopied?.(sessionId),
     });
-    const store = new ClusterSessionStore(database, leases, backups, new FileSessionStore(settings.sessionsDir), { copies, shipper }, logger);
-    return new ClusterMode(database, store, new PgApiKeyStore(database), leases, backups, shipper, logs, settings, logger);
+    const localStore = new FileSessionStore(settings.sessionsDir);
+    const store = new ClusterSessionStore(database, leases, backups, localStore, { copies, shipper }, logger);
+    return new ClusterMode(database, store, localStore, new PgApiKeyStore(database), leases, backups, shipper, logs, settings, logger);
   }
 
   /**
@@ -86,22 +92,41 @@ export class ClusterMode {
     this.shipper.start();
   }
 
+  /** The session just linked: its login is backed up within a second. */
+  loginChanged(sessionId: string): void {
+    this.coordinator?.loginChanged(sessionId);
+  }
+
+  /** Another instance holds the session now: nothing more of it is copied from here. */
+  forget(sessionId: string): void {
+    this.shipper.forget(sessionId);
+  }
+
   /** The session's log was written to (an event, a delivery attempt): copy it now. */
   logChanged(sessionId: string): void {
     void this.shipper.flush(sessionId);
   }
 
   /** Whether the database has the event, so that no failover can lose it: only then do its webhooks go out. */
-  isCopied(sessionId: string, eventId: string): boolean {
-    return this.shipper.isCopied(sessionId, eventId);
+  isCopied(sessionId: string, eventSeq: number): boolean {
+    // an instance that lost the session delivers nothing more for it: the new owner does
+    return this.leases.tokenOf(sessionId) !== undefined && this.shipper.isCopied(sessionId, eventSeq);
   }
 
   get instanceName(): string {
     return this.settings.instanceName;
   }
 
-  /** Joins the cluster once this instance listens at url: heartbeats, lease renewals, takeovers. */
-  async join(host: ClusterHost & { onTick?: () => Promise<void> }, url: string): Promise<void> {
+  /** Joins the cluster once this instance listens at url: heartbeats, lease renewals, takeovers, others' events. */
+  async join(host: ClusterHost & { onTick?: () => Promise<void>; publish: (envelope: EventEnvelope) => void }, url: string): Promise<void> {
+    this.feed = new ClusterEventFeed({
+      database: this.database,
+      url: this.settings.databaseUrl,
+      isHere: (sessionId) => this.leases.tokenOf(sessionId) !== undefined,
+      publish: host.publish,
+      logger: this.logger,
+    });
+    await this.feed.start();
     this.instances = new ClusterInstances(
       this.database,
       { name: this.settings.instanceName, runId: this.leases.owner.runId, url, maxSessions: this.settings.maxSessions },
@@ -128,6 +153,7 @@ export class ClusterMode {
   /** Shutdown, last step (after the sessions were handed over). */
   async close(): Promise<void> {
     this.shipper.close();
+    await this.feed?.close();
     await this.coordinator?.close();
     await this.database.close().catch((error: unknown) => this.logger.warn('closing the database pool failed', { error: describeError(error) }));
   }

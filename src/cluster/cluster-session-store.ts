@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../shared/logger.js';
 import { ConflictError, describeError } from '../shared/errors.js';
@@ -13,6 +13,9 @@ import type { EventLogCopies } from './event-log-copies.js';
 import type { EventLogShipper } from './event-log-shipper.js';
 import { EVENT_LOG_FILE } from '../events/session-channels.js';
 
+/** In the session's folder here: the creation time of the session its files belong to. */
+const LOCAL_MARKER = 'cluster-session.json';
+
 interface SessionRow {
   session_id: string;
   created_at: string;
@@ -26,6 +29,8 @@ interface SessionRow {
  * in this instance's own folder, as in the single-process store it wraps.
  */
 export class ClusterSessionStore implements SessionStore {
+  private readonly deleting = new Set<string>();
+
   constructor(
     private readonly database: ClusterDatabase,
     private readonly leases: SessionLeases,
@@ -73,19 +78,31 @@ export class ClusterSessionStore implements SessionStore {
       if (this.leases.tokenOf(session.sessionId) !== token) throw new LeaseLostError(session.sessionId);
       throw new ConflictError('SESSION_EXISTS', `Session '${session.sessionId}' already exists`);
     }
+    await writeFile(path.join(this.profileParent(session.sessionId), LOCAL_MARKER), JSON.stringify({ createdAt: session.createdAt }), { mode: 0o600 });
   }
 
-  /** Deletes the session everywhere: its row, lease and login backup, and its folder here. */
+  /** A delete under way: its claim's release hands nothing over (remove() takes the lease away with the rest). */
+  markDeleting(sessionId: string): void {
+    this.deleting.add(sessionId);
+  }
+
+  /**
+   * Deletes the session everywhere in one transaction (its row, lease, login backup and log copy: no instance can
+   * take it over halfway), then its folder here.
+   */
   async remove(sessionId: string): Promise<void> {
-    await this.database.transaction(async (client) => {
-      await client.query('DELETE FROM wamux_sessions WHERE session_id = $1', [sessionId]);
-      await client.query('DELETE FROM wamux_leases WHERE session_id = $1', [sessionId]);
-    });
-    this.leases.forget(sessionId);
-    this.logs?.shipper.forget(sessionId);
-    await this.backups.remove(sessionId);
-    await this.logs?.copies.remove(sessionId);
-    await this.local.remove(sessionId);
+    try {
+      await this.database.transaction(async (client) => {
+        for (const table of ['wamux_sessions', 'wamux_leases', 'wamux_login_backups', 'wamux_login_chunks', 'wamux_deliveries', 'wamux_events']) {
+          await client.query(`DELETE FROM ${table} WHERE session_id = $1`, [sessionId]);
+        }
+      });
+      this.leases.forget(sessionId);
+      this.logs?.shipper.forget(sessionId);
+      await this.local.remove(sessionId);
+    } finally {
+      this.deleting.delete(sessionId);
+    }
   }
 
   async removeProfile(sessionId: string): Promise<void> {
@@ -111,27 +128,50 @@ export class ClusterSessionStore implements SessionStore {
       throw new ConflictError('SESSION_OWNED_ELSEWHERE', `Session '${sessionId}' is driven by another instance of the cluster`);
     }
     try {
+      await this.dropStaleFolder(sessionId);
       // the folder holds the WhatsApp login and every message: the server's user only
       await mkdir(this.profileParent(sessionId), { recursive: true, mode: 0o700 });
       const restored = await this.backups.restore(sessionId, this.profileParent(sessionId), this.profileDir(sessionId));
       if (restored.saved) this.logger.info('login restored from the cluster backup', { session: sessionId, bytes: restored.bytes, ms: Math.round(restored.ms) });
       if (this.logs) {
-        const { mark, newestId } = await this.logs.copies.restore(sessionId, path.join(this.profileParent(sessionId), EVENT_LOG_FILE));
-        this.logs.shipper.follow(sessionId, mark, newestId);
+        const mark = await this.logs.copies.restore(sessionId, path.join(this.profileParent(sessionId), EVENT_LOG_FILE));
+        this.logs.shipper.follow(sessionId, mark);
       }
     } catch (error) {
       await this.leases.release(sessionId).catch(() => undefined);
       throw error;
     }
     return async () => {
-      // everything written so far goes out before another instance may take the session
-      await this.logs?.shipper.flush(sessionId);
+      if (this.deleting.has(sessionId)) return;
+      // everything written so far goes out before another instance may take the session; if it cannot, the lease
+      // is left to expire (an instance that takes the session then may find the copy short, but not sooner)
+      const copied = (await this.logs?.shipper.flush(sessionId)) ?? true;
       this.logs?.shipper.forget(sessionId);
+      if (!copied) {
+        this.logger.warn('could not copy the event log before handing the session over; its lease expires instead', { session: sessionId });
+        return;
+      }
       await this.backUp(sessionId);
       await this.leases.release(sessionId).catch((error: unknown) =>
         this.logger.warn('could not hand the session over at once; its lease expires instead', { session: sessionId, error: describeError(error) }),
       );
     };
+  }
+
+  /**
+   * Files here from another session of the same id (deleted since, and made again elsewhere) are not this one's:
+   * its login, history and deliveries would come back with it. They go, unless they were written for this
+   * session (the same creation time).
+   */
+  private async dropStaleFolder(sessionId: string): Promise<void> {
+    const folder = this.profileParent(sessionId);
+    const local = await readFile(path.join(folder, LOCAL_MARKER), 'utf8').then(
+      (text) => (JSON.parse(text) as { createdAt?: string }).createdAt,
+      () => undefined,
+    );
+    const stored = (await this.read(sessionId))?.createdAt;
+    if (local !== undefined && local === stored) return;
+    await rm(folder, { recursive: true, force: true, maxRetries: 3 });
   }
 
   /** Backs the session's login up if this instance holds it and it changed; failures are logged, not thrown. */

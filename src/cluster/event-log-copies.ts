@@ -3,6 +3,7 @@ import type { ClusterDatabase } from './cluster-database.js';
 import { LEASE_IS_HELD, LeaseLostError } from './fencing.js';
 import type { EventLogReplication, ReplicatedDelivery, ReplicatedEvent, ReplicationMark, LogChanges } from '../events/event-log-replication.js';
 import { SqliteEventLog } from '../events/event-log.js';
+import { EVENTS_CHANNEL } from './cluster-event-feed.js';
 
 const PAGE = 2_000;
 
@@ -43,6 +44,8 @@ export class EventLogCopies {
       const fence = await client.query(`SELECT 1 FROM wamux_leases WHERE ${LEASE_IS_HELD} FOR SHARE`, [sessionId, token]);
       if (fence.rowCount === 0) throw new LeaseLostError(sessionId);
       const { events, deliveries } = changes;
+      // the other instances' live streams read the new events once this commits
+      if (events.length > 0) await client.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, sessionId]);
       if (events.length > 0) {
         await client.query(
           `INSERT INTO wamux_events (session_id, seq, id, event, chat_id, envelope)
@@ -80,20 +83,30 @@ export class EventLogCopies {
     });
   }
 
+  /** Retention, in the copy: what the owner's log pruned (events before belowSeq, and their deliveries) goes. */
+  async prune(sessionId: string, token: string, belowSeq: number): Promise<void> {
+    await this.database.transaction(async (client) => {
+      const fence = await client.query(`SELECT 1 FROM wamux_leases WHERE ${LEASE_IS_HELD} FOR SHARE`, [sessionId, token]);
+      if (fence.rowCount === 0) throw new LeaseLostError(sessionId);
+      await client.query('DELETE FROM wamux_deliveries WHERE session_id = $1 AND event_seq < $2', [sessionId, belowSeq]);
+      await client.query('DELETE FROM wamux_events WHERE session_id = $1 AND seq < $2', [sessionId, belowSeq]);
+    });
+  }
+
   /**
    * Brings the session's log file up to the cluster's copy before it is opened. A local log that is a prefix of
    * the copy (this instance drove the session before) gets what it lacks; one that went another way meanwhile
    * (events the copy does not have at the same place) is replaced by the copy. Resolves with where copying out of
    * this log starts: past everything the cluster has.
    */
-  async restore(sessionId: string, file: string): Promise<{ mark: ReplicationMark; newestId: string | undefined }> {
+  async restore(sessionId: string, file: string): Promise<ReplicationMark> {
     const newestCopied = (
       await this.database.query<{ seq: string; id: string }>(
         'SELECT seq, id FROM wamux_events WHERE session_id = $1 ORDER BY seq DESC LIMIT 1',
         [sessionId],
       )
     ).rows[0];
-    if (newestCopied === undefined) return { mark: { seq: 0, deliveriesFrom: 0 }, newestId: undefined };
+    if (newestCopied === undefined) return { seq: 0, deliveriesFrom: 0 };
     let log = new SqliteEventLog(file);
     try {
       let replication = log.replication();
@@ -115,19 +128,12 @@ export class EventLogCopies {
       }
       await this.copyEventsInto(sessionId, replication, from);
       await this.copyDeliveriesInto(sessionId, replication);
-      // local events past the copy (this instance's, never copied) go out first; deliveries are all in the copy now
-      return { mark: { seq: Number(newestCopied.seq), deliveriesFrom: Date.now() }, newestId: newestCopied.id };
+      // local events past the copy (this instance's, never copied) go out first, and every delivery again (those of
+      // that tail are not in the copy; the others are copied over themselves)
+      return { seq: Number(newestCopied.seq), deliveriesFrom: 0 };
     } finally {
       log.close();
     }
-  }
-
-  /** The session was deleted: its copy goes too. */
-  async remove(sessionId: string): Promise<void> {
-    await this.database.transaction(async (client) => {
-      await client.query('DELETE FROM wamux_deliveries WHERE session_id = $1', [sessionId]);
-      await client.query('DELETE FROM wamux_events WHERE session_id = $1', [sessionId]);
-    });
   }
 
   private async copyEventsInto(sessionId: string, replication: EventLogReplication, afterSeq: number): Promise<void> {

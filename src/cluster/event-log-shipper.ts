@@ -6,6 +6,8 @@ import type { EventLogCopies } from './event-log-copies.js';
 import { LeaseLostError } from './fencing.js';
 
 const BATCH = 1_000;
+/** How often the copy of a log is pruned as the log itself was. */
+const PRUNE_EVERY_MS = 60_000;
 
 export interface EventLogShipperDeps {
   copies: EventLogCopies;
@@ -25,9 +27,10 @@ export interface EventLogShipperDeps {
  */
 export class EventLogShipper {
   private readonly marks = new Map<string, ReplicationMark>();
-  /** The newest event of each session the database has (ids sort in log order). */
-  private readonly copiedThrough = new Map<string, string>();
-  private readonly shipping = new Map<string, Promise<void>>();
+  /** The newest event (seq) of each session the database has. */
+  private readonly copiedThrough = new Map<string, number>();
+  private readonly shipping = new Map<string, Promise<boolean>>();
+  private readonly prunedAt = new Map<string, number>();
   /** Sessions written to while a copy was under way: copied again when it ends. */
   private readonly again = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -45,65 +48,81 @@ export class EventLogShipper {
     this.timer = undefined;
   }
 
-  /** From now on the session's log is copied from this mark (where the restore left it, with its newest event). */
-  follow(sessionId: string, mark: ReplicationMark, newestId: string | undefined): void {
+  /** From now on the session's log is copied from this mark (where the restore left it). */
+  follow(sessionId: string, mark: ReplicationMark): void {
     this.marks.set(sessionId, mark);
-    if (newestId === undefined) this.copiedThrough.delete(sessionId);
-    else this.copiedThrough.set(sessionId, newestId);
+    this.copiedThrough.set(sessionId, mark.seq);
   }
 
   forget(sessionId: string): void {
+    this.prunedAt.delete(sessionId);
     this.marks.delete(sessionId);
     this.copiedThrough.delete(sessionId);
   }
 
   /** Whether the database has this event of the session (a webhook goes out only for an event no failover can lose). */
-  isCopied(sessionId: string, eventId: string): boolean {
-    const through = this.copiedThrough.get(sessionId);
-    return through !== undefined && eventId <= through;
+  isCopied(sessionId: string, eventSeq: number): boolean {
+    return eventSeq <= (this.copiedThrough.get(sessionId) ?? 0);
   }
 
   /**
    * Copies everything written so far: at once, or right after a copy under way (which a burst of writes joins
    * rather than queueing one copy each). Before a hand-over, so that nothing stays behind.
    */
-  flush(sessionId: string): Promise<void> {
+  flush(sessionId: string): Promise<boolean> {
     const running = this.shipping.get(sessionId);
     if (running) {
       this.again.add(sessionId);
       return running;
     }
     const done = (async () => {
+      let complete: boolean;
       do {
         this.again.delete(sessionId);
-        await this.shipAll(sessionId);
-      } while (this.again.has(sessionId));
+        complete = await this.shipAll(sessionId);
+      } while (complete && this.again.has(sessionId));
+      return complete;
     })().finally(() => this.shipping.delete(sessionId));
     this.shipping.set(sessionId, done);
     return done;
   }
 
-  private async shipAll(sessionId: string): Promise<void> {
+  private async pruneIfDue(sessionId: string, token: string, log: SqliteEventLog): Promise<void> {
+    const now = Date.now();
+    if (now - (this.prunedAt.get(sessionId) ?? 0) < PRUNE_EVERY_MS) return;
+    this.prunedAt.set(sessionId, now);
+    const oldest = log.replication().oldestSeq();
+    if (oldest === undefined) return;
+    await this.deps.copies.prune(sessionId, token, oldest).catch((error: unknown) =>
+      this.deps.logger.warn('could not prune the cluster copy of the event log', { session: sessionId, error: describeError(error) }),
+    );
+  }
+
+  /** Resolves with whether everything written is in the database now (false: a copy failed, or the lease is gone). */
+  private async shipAll(sessionId: string): Promise<boolean> {
     for (;;) {
       const mark = this.marks.get(sessionId);
       const token = this.deps.tokenOf(sessionId);
       const log = this.deps.logOf(sessionId);
-      if (mark === undefined || token === undefined || log === undefined || !log.isOpen()) return;
+      if (mark === undefined || token === undefined) return false;
+      if (log === undefined || !log.isOpen()) return true;
       const changes = log.replication().changesSince(mark, BATCH);
       try {
         await this.deps.copies.ship(sessionId, token, changes);
       } catch (error) {
         if (error instanceof LeaseLostError) this.marks.delete(sessionId);
         this.deps.logger.warn('could not copy the event log to the cluster', { session: sessionId, error: describeError(error) });
-        return;
+        return false;
       }
       if (this.marks.get(sessionId) === mark) this.marks.set(sessionId, changes.next);
-      const newest = changes.events.at(-1)?.id;
-      if (newest !== undefined && this.marks.has(sessionId)) {
-        this.copiedThrough.set(sessionId, newest);
+      if (changes.events.length > 0 && this.marks.has(sessionId)) {
+        this.copiedThrough.set(sessionId, changes.next.seq);
         this.deps.onCopied?.(sessionId);
       }
-      if (changes.events.length < BATCH && changes.deliveries.length < BATCH) return;
+      if (changes.events.length < BATCH && changes.deliveries.length < BATCH) {
+        await this.pruneIfDue(sessionId, token, log);
+        return true;
+      }
     }
   }
 }

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../shared/logger.js';
-import { AppError, describeError } from '../shared/errors.js';
+import { AppError, InvalidInputError, describeError } from '../shared/errors.js';
 import { undici } from '../net/undici-module.js';
 
 /** Marks a request one instance passed to another: it is answered there, never passed on again. */
@@ -55,9 +56,16 @@ export function clusterForwarding(deps: ForwardingDeps): RequestHandler {
 
   async function route(request: Request): Promise<SessionPlace> {
     if (request.method === 'POST' && request.path === '/sessions') return deps.placeForNew();
+    // one session's live stream (with its catch-up) comes from the instance whose log has it
+    const streamed = request.query.session;
+    if (pathOf(request) === '/api/v1/events/stream' && typeof streamed === 'string') return deps.placeOf(streamed);
     const sessionId = sessionIdIn(request.path);
     return sessionId === undefined ? { kind: 'here' } : deps.placeOf(sessionId);
   }
+}
+
+function pathOf(request: Request): string {
+  return new URL(request.originalUrl, 'http://placeholder.invalid').pathname;
 }
 
 function sessionIdIn(path: string): string | undefined {
@@ -77,8 +85,13 @@ async function forward(request: Request, response: Response, target: { name: str
   }
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
   let answer: Awaited<ReturnType<ReturnType<typeof undici>['request']>>;
+  const url = targetUrl(request, target.url);
+  // a client that goes away ends the forwarded request too
+  const gone = new AbortController();
+  response.once('close', () => gone.abort());
   try {
-    answer = await undici().request(new URL(request.originalUrl, target.url), {
+    answer = await undici().request(url, {
+      signal: gone.signal,
       method: request.method as 'GET',
       headers,
       body: hasBody ? request : undefined,
@@ -93,6 +106,19 @@ async function forward(request: Request, response: Response, target: { name: str
     if (value !== undefined && !NOT_FORWARDED.has(name)) response.setHeader(name, value);
   }
   response.setHeader('x-wamux-instance', target.name);
-  for await (const chunk of answer.body) response.write(chunk);
-  response.end();
+  // with backpressure, and the owner's answer dropped if the client goes away
+  await pipeline(answer.body, response).catch(() => response.destroy());
+}
+
+/**
+ * The owner's URL for this request: only the path and query of the request go along, so that a request line in
+ * absolute form (`GET http://elsewhere/api/v1/...`), or a path starting with `//`, cannot point it at another host.
+ */
+export function targetUrl(request: Pick<Request, 'originalUrl'>, ownerUrl: string): URL {
+  const { pathname, search } = new URL(request.originalUrl, 'http://placeholder.invalid');
+  if (!pathname.startsWith('/api/v1/') || pathname.startsWith('//')) throw new InvalidInputError('The request path cannot be passed on to another instance');
+  const url = new URL(ownerUrl);
+  url.pathname = pathname;
+  url.search = search;
+  return url;
 }

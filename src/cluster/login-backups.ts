@@ -42,24 +42,32 @@ export class LoginBackups {
     const marker = await readMarker(sessionFolder);
     if (marker?.sha256 === sha256) return { saved: false, bytes: archive.length, ms: performance.now() - started };
     const generation = randomUUID();
-    await this.database.transaction(async (client) => {
-      const fence = await client.query(`SELECT 1 FROM wamux_leases WHERE ${LEASE_IS_HELD} FOR UPDATE`, [sessionId, token]);
-      if (fence.rowCount === 0) throw new LeaseLostError(sessionId);
-      for (let part = 0, offset = 0; offset < archive.length; part++, offset += CHUNK_BYTES) {
-        await client.query('INSERT INTO wamux_login_chunks (session_id, generation, part, data) VALUES ($1, $2, $3, $4)', [
-          sessionId,
-          generation,
-          part,
-          archive.subarray(offset, offset + CHUNK_BYTES),
-        ]);
-      }
-      await client.query(
-        `INSERT INTO wamux_login_backups (session_id, generation, token, bytes, sha256, saved_at) VALUES ($1, $2, $3, $4, $5, now())
-         ON CONFLICT (session_id) DO UPDATE SET generation = $2, token = $3, bytes = $4, sha256 = $5, saved_at = now()`,
-        [sessionId, generation, token, archive.length, sha256],
+    // the chunks go in first, locking nothing (a large login takes a while, and lease renewals must not wait);
+    // the switch to them checks the lease in the same statement, and a refused one takes its chunks away again
+    for (let part = 0, offset = 0; offset < archive.length; part++, offset += CHUNK_BYTES) {
+      await this.database.query('INSERT INTO wamux_login_chunks (session_id, generation, part, data) VALUES ($1, $2, $3, $4)', [
+        sessionId,
+        generation,
+        part,
+        archive.subarray(offset, offset + CHUNK_BYTES),
+      ]);
+    }
+    const switched = await this.database.transaction(async (client) => {
+      const upserted = await client.query(
+        `INSERT INTO wamux_login_backups (session_id, generation, token, bytes, sha256, saved_at)
+         SELECT $1::text, $3::text, $2::bigint, $4::int, $5::text, now() WHERE EXISTS (SELECT 1 FROM wamux_leases WHERE ${LEASE_IS_HELD})
+         ON CONFLICT (session_id) DO UPDATE SET generation = EXCLUDED.generation, token = EXCLUDED.token, bytes = EXCLUDED.bytes,
+           sha256 = EXCLUDED.sha256, saved_at = now()`,
+        [sessionId, token, generation, archive.length, sha256],
       );
+      if (upserted.rowCount === 0) return false;
       await client.query('DELETE FROM wamux_login_chunks WHERE session_id = $1 AND generation <> $2', [sessionId, generation]);
+      return true;
     });
+    if (!switched) {
+      await this.database.query('DELETE FROM wamux_login_chunks WHERE session_id = $1 AND generation = $2', [sessionId, generation]);
+      throw new LeaseLostError(sessionId);
+    }
     await writeMarker(sessionFolder, { generation, sha256 });
     return { saved: true, bytes: archive.length, ms: performance.now() - started };
   }
@@ -78,11 +86,17 @@ export class LoginBackups {
     if (backup === undefined) return { saved: false, bytes: 0, ms: performance.now() - started };
     const marker = await readMarker(sessionFolder);
     if (marker?.generation === backup.generation) return { saved: false, bytes: 0, ms: performance.now() - started };
-    const chunks = await this.database.query<{ data: Buffer }>(
-      'SELECT data FROM wamux_login_chunks WHERE session_id = $1 AND generation = $2 ORDER BY part',
-      [sessionId, backup.generation],
-    );
-    const archive = Buffer.concat(chunks.rows.map((row) => row.data));
+    // a chunk per query: a large login must not run into the query timeout
+    const parts: Buffer[] = [];
+    for (;;) {
+      const chunk = await this.database.query<{ data: Buffer }>(
+        'SELECT data FROM wamux_login_chunks WHERE session_id = $1 AND generation = $2 AND part = $3',
+        [sessionId, backup.generation, parts.length],
+      );
+      if (chunk.rows[0] === undefined) break;
+      parts.push(chunk.rows[0].data);
+    }
+    const archive = Buffer.concat(parts);
     if (createHash('sha256').update(archive).digest('hex') !== backup.sha256) {
       throw new Error(`the login backup of session '${sessionId}' is incomplete (checksum mismatch)`);
     }

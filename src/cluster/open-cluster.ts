@@ -23,12 +23,13 @@ export async function openClusterOrExit(config: AppConfig, logger: Logger): Prom
   }
 }
 
-/** The password in a database URL, to keep out of the logs. */
-export function databasePassword(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
+/** The password in a database URL (as user info or a `password` parameter), to keep out of the logs. */
+export function databaseSecrets(url: string | undefined): string[] {
+  if (url === undefined) return [];
   try {
-    return decodeURIComponent(new URL(url).password) || undefined;
+    const parsed = new URL(url);
+    return [decodeURIComponent(parsed.password), parsed.searchParams.get('password') ?? ''].filter((secret) => secret !== '');
   } catch {
-    return undefined;
+    return [];
   }
 }

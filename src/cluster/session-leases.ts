@@ -81,15 +81,20 @@ export class SessionLeases {
   async renew(): Promise<string[]> {
     if (this.held.size === 0) return [];
     const sentAt = this.clock();
+    // only the leases held when the renewal is sent, judged against what they were then: a lease given up
+    // meanwhile is not kept alive (its row expires), and one taken meanwhile is not taken for lost
+    const asked = new Map([...this.held].map(([sessionId, lease]) => [sessionId, lease.token]));
     const result = await this.database.query<{ session_id: string; token: string }>(
       `UPDATE wamux_leases SET expires_at = now() + $2 * interval '1 millisecond'
-       WHERE run_id = $1 AND expires_at >= now() RETURNING session_id, token`,
-      [this.owner.runId, this.settings.leaseMs],
+       WHERE run_id = $1 AND session_id = ANY($3::text[]) AND expires_at >= now() RETURNING session_id, token`,
+      [this.owner.runId, this.settings.leaseMs, [...asked.keys()]],
     );
     const renewed = new Map(result.rows.map((row) => [row.session_id, row.token]));
     const lost: string[] = [];
-    for (const [sessionId, lease] of this.held) {
-      if (renewed.get(sessionId) === lease.token) lease.validUntil = sentAt + this.settings.leaseMs - this.settings.safetyMarginMs;
+    for (const [sessionId, token] of asked) {
+      const lease = this.held.get(sessionId);
+      if (lease === undefined || lease.token !== token) continue;
+      if (renewed.get(sessionId) === token) lease.validUntil = sentAt + this.settings.leaseMs - this.settings.safetyMarginMs;
       else {
         this.held.delete(sessionId);
         lost.push(sessionId);

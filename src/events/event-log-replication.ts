@@ -23,10 +23,14 @@ export interface ReplicatedDelivery {
   updatedAt: number;
 }
 
-/** How far a copy of the log has been brought: events through seq, deliveries changed before deliveriesFrom (ms). */
+/**
+ * How far a copy of the log has been brought: events through seq; deliveries changed before deliveriesFrom (ms),
+ * and those changed at deliveriesFrom up to the delivery id deliveryAfter (a page cut there).
+ */
 export interface ReplicationMark {
   seq: number;
   deliveriesFrom: number;
+  deliveryAfter?: string;
 }
 
 export interface LogChanges {
@@ -51,19 +55,33 @@ export class EventLogReplication {
     const events = this.db
       .prepare('SELECT seq, id, event, chat_id AS chatId, envelope FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
       .all(mark.seq, limit) as ReplicatedEvent[];
+    const through = events.at(-1)?.seq ?? mark.seq;
+    // deliveries of events not copied yet wait for theirs; pages go by (updated_at, delivery_id)
     const deliveries = this.db
       .prepare(
         `SELECT delivery_id AS deliveryId, event_seq AS eventSeq, webhook_key AS webhookKey, url, status, attempts,
            next_attempt_at AS nextAttemptAt, last_error AS lastError, last_status_code AS lastStatusCode,
            created_at AS createdAt, updated_at AS updatedAt
-         FROM deliveries WHERE updated_at >= ? AND event_seq <= ? ORDER BY updated_at LIMIT ?`,
+         FROM deliveries WHERE (updated_at > @from OR (updated_at = @from AND delivery_id > @after)) AND event_seq <= @through
+         ORDER BY updated_at, delivery_id LIMIT @limit`,
       )
-      .all(mark.deliveriesFrom, events.at(-1)?.seq ?? mark.seq, limit) as ReplicatedDelivery[];
-    // a later change is stamped `now` or after (read before the query): from `now` on nothing is missed, unless a
-    // batch was cut at `limit` (deliveries of events not copied yet wait for theirs)
-    const cut = events.length === limit || deliveries.length === limit;
-    const deliveriesFrom = cut ? (deliveries.at(-1)?.updatedAt ?? mark.deliveriesFrom) : Math.max(mark.deliveriesFrom, now);
-    return { events, deliveries, next: { seq: events.at(-1)?.seq ?? mark.seq, deliveriesFrom } };
+      .all({ from: mark.deliveriesFrom, after: mark.deliveryAfter ?? '', through, limit }) as ReplicatedDelivery[];
+    let next: Pick<ReplicationMark, 'deliveriesFrom' | 'deliveryAfter'>;
+    if (events.length === limit) {
+      // later events' deliveries (with any stamp) are still to come: the deliveries' mark waits for them
+      next = { deliveriesFrom: mark.deliveriesFrom, deliveryAfter: mark.deliveryAfter };
+    } else if (deliveries.length === limit) {
+      next = { deliveriesFrom: deliveries.at(-1)!.updatedAt, deliveryAfter: deliveries.at(-1)!.deliveryId };
+    } else {
+      // a later change is stamped `now` or after (read before the queries): from `now` on nothing is missed
+      next = { deliveriesFrom: Math.max(mark.deliveriesFrom, now), deliveryAfter: undefined };
+    }
+    return { events, deliveries, next: { seq: through, ...next } };
+  }
+
+  /** The oldest event's seq (what retention left); undefined for an empty log. */
+  oldestSeq(): number | undefined {
+    return (this.db.prepare('SELECT min(seq) FROM events').pluck().get() as number | null) ?? undefined;
   }
 
   /** The newest event's seq and id; undefined for an empty log. */

@@ -86,6 +86,7 @@ export class SqliteEventLog implements DeliveryQueue {
   private readonly updateOutcome: Database.Statement;
   // the live stream's catch-up reads these once per page
   private readonly selectHasEvent: Database.Statement;
+  private readonly selectSeqOf: Database.Statement;
   private readonly selectEventsAfterId: Database.Statement;
   // every metrics scrape reads this
   private readonly selectQueueStats: Database.Statement;
@@ -124,6 +125,7 @@ export class SqliteEventLog implements DeliveryQueue {
     );
     this.selectQueueStats = this.db.prepare(`SELECT count(*) AS pending, min(created_at) AS oldest FROM deliveries WHERE status = 'pending'`);
     this.selectHasEvent = this.db.prepare('SELECT 1 FROM events WHERE id = ?').pluck();
+    this.selectSeqOf = this.db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
     // a range scan of the id index; the event types come as one JSON array so the statement is prepared once
     this.selectEventsAfterId = this.db.prepare(
       `SELECT envelope FROM events
@@ -198,6 +200,11 @@ export class SqliteEventLog implements DeliveryQueue {
       )
       .all(afterId ?? null, limit) as { envelope: string }[];
     return rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
+  }
+
+  /** The event's place in this log; undefined when it is not in it. */
+  seqOf(id: string): number | undefined {
+    return (this.selectSeqOf.get(id) as number | undefined) ?? undefined;
   }
 
   /** Whether this log holds the event. */

@@ -32,7 +32,7 @@ export interface SessionChannelsDeps {
    * When set, a delivery goes out only once this says its event may be delivered (a cluster: once the event is
    * in the shared database); notify the session's dispatcher when that changes.
    */
-  deliverable?: (sessionId: string, eventId: string) => boolean;
+  deliverable?: (sessionId: string, eventSeq: number) => boolean;
 }
 
 export const EVENT_LOG_FILE = 'events.db';
@@ -51,7 +51,7 @@ export class SessionChannels {
       const log = openLog(sessionId, path.join(this.deps.folderOf(sessionId), EVENT_LOG_FILE), this.deps.eventLogCacheKib);
       const deliverable = this.deps.deliverable;
       const dispatcher = new WebhookDispatcher(sessionId, {
-        queue: deliverable ? gatedQueue(log, (eventId) => deliverable(sessionId, eventId)) : log,
+        queue: deliverable ? gatedQueue(log, (eventSeq) => deliverable(sessionId, eventSeq)) : log,
         targets: () => this.deps.targetsOf(sessionId),
         policy: this.deps.policy,
         outboundPolicy: this.deps.outboundPolicy,
@@ -100,11 +100,12 @@ export class SessionChannels {
 }
 
 /** The log as the dispatcher sees it when deliveries wait for their event to be deliverable: not pending yet. */
-function gatedQueue(log: SqliteEventLog, deliverable: (eventId: string) => boolean): DeliveryQueue {
+function gatedQueue(log: SqliteEventLog, deliverable: (eventSeq: number) => boolean): DeliveryQueue {
   return {
     nextPending: (webhookKey) => {
       const next = log.nextPending(webhookKey);
-      return next !== undefined && deliverable(next.eventId) ? next : undefined;
+      const seq = next === undefined ? undefined : log.seqOf(next.eventId);
+      return next !== undefined && seq !== undefined && deliverable(seq) ? next : undefined;
     },
     markDelivered: (...args) => log.markDelivered(...args),
     markRetry: (...args) => log.markRetry(...args),

@@ -141,6 +141,8 @@ export function createApp(deps: AppDeps): Express {
   api.use(limiter);
   // browsers' EventSource cannot set headers: the live stream alone takes the key as ?apiKey= too
   api.use('/events/stream', authorize(keys, rules, { allowQueryKey: true }));
+  // a cluster: one session's stream comes from the instance that drives it
+  if (deps.cluster.forwarding) api.use('/events/stream', deps.cluster.forwarding);
   api.use(
     streamRouter({
       stream: deps.stream,

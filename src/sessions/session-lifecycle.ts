@@ -128,6 +128,11 @@ export class SessionLifecycle {
     }
   }
 
+  /** SIGKILL for every process on the session's profile, at once (its client is torn down after). */
+  async killNow(session: Session): Promise<number[]> {
+    return killProfileProcesses(this.deps.processes, this.deps.store.profileDir(session.id), { deadlineMs: 5_000 });
+  }
+
   moveTo(session: Session, to: SessionStatus, reason: string): void {
     if (session.status.status === to) {
       session.log('info', reason);

@@ -7,7 +7,8 @@ import type { DesiredState, SessionStore } from '../storage/session-store.js';
 import { RestartBudget, type RestartPolicySettings } from './restart-policy.js';
 import { Session, type SessionSnapshot } from './session.js';
 import { resolveSessionConfig, type SessionConfig, type SessionConfigInput } from './session-config.js';
-import { loadSavedSession, loadSavedSessions, markUnusable, sessionsWantedRunning, type LoadResult } from './saved-sessions.js';
+import { markUnusable, type LoadResult } from './saved-sessions.js';
+import { SessionHoldings } from './session-holdings.js';
 import { nextStatusIn, type SessionEvents } from './session-events.js';
 import { SessionLifecycle, type LifecycleDeps } from './session-lifecycle.js';
 import { SessionRegistry } from './session-registry.js';
@@ -53,6 +54,7 @@ export class SessionManager {
   private readonly startsUnderWay = new Map<string, Promise<void>>();
 
   private readonly crashes: CrashRestarts;
+  private readonly holdings: SessionHoldings;
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.lifecycle = new SessionLifecycle({ ...deps, ownedBrowserPids: () => this.ownedBrowserPids() });
@@ -68,6 +70,19 @@ export class SessionManager {
       },
       { events: deps.events, logger: deps.logger, maxAttempts: deps.managerSettings.restart.maxAttempts, now: deps.now },
     );
+    this.holdings = new SessionHoldings(this.registry, {
+      store: deps.store,
+      logger: deps.logger,
+      lockTimeoutMs: deps.managerSettings.lockTimeoutMs,
+      afterRelinquish: deps.afterRelinquish,
+      shuttingDown: () => this.shuttingDown,
+      add: (sessionId, config, createdAt) => this.addSession(sessionId, config, createdAt),
+      configDefaults: () => this.configDefaults(),
+      start: (sessionId, reason) => this.start(sessionId, reason),
+      interrupt: (sessionId) => this.interrupt(sessionId),
+      lock: this.lock,
+      lifecycle: this.lifecycle,
+    });
   }
 
   list(): SessionSnapshot[] {
@@ -86,30 +101,16 @@ export class SessionManager {
     return this.registry.has(sessionId);
   }
 
-  /** Loads every saved session this process can own (see saved-sessions.ts); boot calls it once. */
-  loadSaved(): Promise<LoadResult> {
-    return loadSavedSessions({
-      store: this.deps.store,
-      add: (sessionId, config, createdAt) => this.addSession(sessionId, config, createdAt),
-      defaults: this.configDefaults(),
-    });
-  }
+  // which sessions this process holds (see session-holdings.ts): boot's loading, a cluster's takeovers
+  loadSaved = (): Promise<LoadResult> => this.holdings.loadSaved();
+  wantedRunning = () => this.holdings.wantedRunning();
+  markHibernated = (sessionIds: readonly string[]): void => this.holdings.markHibernated(sessionIds);
+  failAtBoot = (sessionId: string, reason: string): void => this.holdings.failAtBoot(sessionId, reason);
+  adopt = (sessionId: string, reason: string) => this.holdings.adopt(sessionId, reason);
+  relinquish = (sessionId: string, reason: string): Promise<void> => this.holdings.relinquish(sessionId, reason);
 
   markUnusable(session: Session, reason: string): void {
     markUnusable(session, reason);
-  }
-
-  /** What boot brings back: sessions the user left running, and those that were asleep (see markHibernated). */
-  wantedRunning(): Promise<{ running: string[]; hibernated: string[] }> {
-    return sessionsWantedRunning(this.deps.store, this.registry.all());
-  }
-
-  /** Boot, restoring: sessions that were asleep when the server stopped are HIBERNATED again, with no browser. */
-  markHibernated(sessionIds: readonly string[]): void {
-    for (const sessionId of sessionIds) {
-      const session = this.registry.has(sessionId) ? this.registry.get(sessionId) : undefined;
-      if (session?.status.status === 'STOPPED') session.status.moveTo('HIBERNATED', 'asleep when the server stopped');
-    }
   }
 
   /**
@@ -139,12 +140,6 @@ export class SessionManager {
       session.status.moveTo('HIBERNATED', reason);
       return true;
     });
-  }
-
-  /** Boot could not prepare a loaded session (e.g. an old browser on its profile would not die): FAILED, not restored. */
-  failAtBoot(sessionId: string, reason: string): void {
-    const session = this.registry.has(sessionId) ? this.registry.get(sessionId) : undefined;
-    if (session?.status.status === 'STOPPED') session.status.moveTo('FAILED', reason);
   }
 
   async create(sessionId: string, input: SessionConfigInput, options: { start: boolean }): Promise<Session> {
@@ -177,50 +172,6 @@ export class SessionManager {
       this.pending.delete(sessionId);
       this.creating.delete(sessionId);
     }
-  }
-
-  /**
-   * Cluster: takes over a saved session that no live instance holds (its lease is claimed with it) and brings it to
-   * the state its user wants: started, asleep, or stopped. `settled` resolves once a start is over.
-   */
-  async adopt(sessionId: string, reason: string): Promise<{ loaded: boolean; settled: Promise<void> }> {
-    const none = { loaded: false, settled: Promise.resolve() };
-    if (this.shuttingDown || this.registry.isInUse(sessionId)) return none;
-    this.creating.add(sessionId);
-    const result: LoadResult = { loaded: [], skipped: [] };
-    try {
-      await loadSavedSession(
-        { store: this.deps.store, add: (id, config, createdAt) => this.addSession(id, config, createdAt), defaults: this.configDefaults() },
-        sessionId,
-        result,
-      );
-    } finally {
-      this.creating.delete(sessionId);
-    }
-    if (result.loaded.length === 0) return none;
-    const { running, hibernated } = await sessionsWantedRunning(this.deps.store, [this.registry.get(sessionId)]);
-    if (hibernated.includes(sessionId)) this.markHibernated([sessionId]);
-    if (!running.includes(sessionId)) return { loaded: true, settled: Promise.resolve() };
-    return { loaded: true, settled: this.start(sessionId, reason).settled };
-  }
-
-  /**
-   * Cluster: another instance holds the session now. Its browser is killed at once, nothing more is saved for it
-   * (the store would refuse: the lease is gone), and this process forgets it; its files here stay.
-   */
-  async relinquish(sessionId: string, reason: string): Promise<void> {
-    if (!this.registry.has(sessionId)) return;
-    const session = this.interrupt(sessionId);
-    session.release = undefined;
-    session.unusableReason = reason;
-    // at once, without waiting for an operation under way; then again once it has let go, for a browser it launched
-    await this.lifecycle.teardown(session);
-    await this.lock
-      .run(sessionId, () => this.lifecycle.teardown(session), { timeoutMs: this.deps.managerSettings.lockTimeoutMs, label: 'relinquish' })
-      .catch(() => this.lifecycle.teardown(session));
-    if (this.registry.isCurrent(session)) this.registry.remove(sessionId);
-    await this.deps.afterRelinquish?.(sessionId);
-    this.deps.logger.warn('session taken over by another instance: its browser here is closed', { session: sessionId, reason });
   }
 
   /** Begins a start and returns at once with the session STARTING; `settled` resolves when the start is over. */

@@ -18,6 +18,8 @@ import { resolveSessionConfig } from '../../src/sessions/session-config.js';
 import { createSilentLogger } from '../../src/shared/logger.js';
 import { ConflictError } from '../../src/shared/errors.js';
 import { EventLogCopies } from '../../src/cluster/event-log-copies.js';
+import { PgApiKeyStore } from '../../src/cluster/pg-api-key-store.js';
+import { ApiKeys } from '../../src/auth/api-keys.js';
 import { SqliteEventLog } from '../../src/events/event-log.js';
 import { newEventId, type EventEnvelope } from '../../src/events/event-envelope.js';
 
@@ -91,6 +93,19 @@ describe('leases', () => {
     now += 1;
     assert.deepEqual(leases.expired(), ['s3'], '7 s after the acquisition was sent: 3 s before the earliest expiry');
     assert.equal(leases.tokenOf('s3'), undefined);
+  });
+
+  test("a lease this instance gave up is not kept alive by its renewals, though it still renews others", async () => {
+    const a = await instance('stray-a', { leaseMs: 600, safetyMarginMs: 100 });
+    const b = await instance('stray-b');
+    await a.leases.acquire('kept');
+    await a.leases.acquire('dropped');
+    a.leases.forget('dropped'); // as after a release whose DELETE failed
+    await until(async () => {
+      assert.deepEqual(await a.leases.renew(), []);
+      return (await b.leases.acquire('dropped')) !== undefined;
+    }, 'the dropped lease to expire while the other is renewed');
+    assert.equal(await b.leases.acquire('kept'), undefined, 'the kept one was renewed all along');
   });
 
   test('a released lease can be taken at once', async () => {
@@ -179,6 +194,39 @@ describe('the session store', () => {
     assert.equal((await b.backups.list()).has('fenced'), false);
   });
 
+  test("a session made again under an old id does not get the old one's files", async () => {
+    const a = await instance('again-a', { leaseMs: 60_000, safetyMarginMs: 5_000 });
+    await a.store.claim('again');
+    await a.store.write({ sessionId: 'again', createdAt: '2026-12-07T05:00:00.000Z', desiredState: 'running', config });
+    await mkdir(path.join(a.store.profileDir('again'), 'Default', 'Local Storage'), { recursive: true });
+    await writeFile(path.join(a.store.profileDir('again'), 'Default', 'Local Storage', 'x'), 'the old account');
+    await a.leases.release('again');
+    // deleted elsewhere (its row and lease gone), then made again here
+    await database.query("DELETE FROM wamux_sessions WHERE session_id = 'again'");
+    await a.store.claim('again');
+    await assert.rejects(readFile(path.join(a.store.profileDir('again'), 'Default', 'Local Storage', 'x')), 'the old login is gone');
+    await a.store.write({ sessionId: 'again', createdAt: '2026-12-07T06:00:00.000Z', desiredState: 'running', config });
+    await a.leases.release('again');
+    await mkdir(a.store.profileDir('again'), { recursive: true });
+    await writeFile(path.join(a.store.profileDir('again'), 'kept'), 'this session');
+    await a.store.claim('again');
+    assert.equal(await readFile(path.join(a.store.profileDir('again'), 'kept'), 'utf8'), 'this session', "the same session's files stay");
+  });
+
+  test('scoped keys: a key revoked on one instance is not brought back by another creating one', async () => {
+    const onA = new ApiKeys(new PgApiKeyStore(database));
+    const onB = new ApiKeys(new PgApiKeyStore(database));
+    await onA.load();
+    const first = await onA.create({ name: 'first', sessions: ['desk'], roles: ['read'] });
+    await onB.load();
+    await onA.revoke(first.id);
+    await onB.create({ name: 'second', sessions: ['desk'], roles: ['read'] });
+    const both = new ApiKeys(new PgApiKeyStore(database));
+    await both.load();
+    assert.deepEqual(both.list().map((key) => key.name), ['second']);
+    assert.equal(both.principalOf(first.key), undefined);
+  });
+
   test('deleting a session removes its row, lease and backup', async () => {
     const a = await instance('delete-a', { leaseMs: 60_000, safetyMarginMs: 5_000 });
     await a.store.claim('gone');
@@ -216,9 +264,8 @@ describe("the cluster's copy of event logs", () => {
     const folderA = await mkdtemp(path.join(os.tmpdir(), 'wamux-log-a-'));
     folders.push(folderA);
     const logA = new SqliteEventLog(path.join(folderA, 'events.db'));
-    const empty = await copies.restore('logged', path.join(folderA, 'restore-check.db'));
-    assert.deepEqual(empty, { mark: { seq: 0, deliveriesFrom: 0 }, newestId: undefined }, 'nothing copied yet');
-    let mark = empty.mark;
+    let mark = await copies.restore('logged', path.join(folderA, 'restore-check.db'));
+    assert.deepEqual(mark, { seq: 0, deliveriesFrom: 0 }, 'nothing copied yet');
     for (let i = 1; i <= 3; i++) logA.append(envelope(`m${i}`), [{ deliveryId: `d${i}`, webhookKey: 'w', url: 'http://receiver/' }]);
     logA.markDelivered('d1', 1, 200);
     const first = logA.replication().changesSince(mark, 1000);
@@ -237,11 +284,10 @@ describe("the cluster's copy of event logs", () => {
     const folderB = await mkdtemp(path.join(os.tmpdir(), 'wamux-log-b-'));
     folders.push(folderB);
     const fileB = path.join(folderB, 'events.db');
-    const { mark: restored, newestId } = await copies.restore('logged', fileB);
+    const restored = await copies.restore('logged', fileB);
     assert.equal(restored.seq, 3);
     const logB = new SqliteEventLog(fileB);
     assert.deepEqual(bodies(logB), ['m1', 'm2', 'm3']);
-    assert.equal(newestId, logB.eventsAfter(undefined, 10).at(-1)!.id);
     assert.deepEqual(logB.deliveries(10).map((d) => [d.deliveryId, d.status]).sort(), [['d1', 'delivered'], ['d2', 'delivered'], ['d3', 'pending']]);
     assert.equal(logB.nextPending('w')?.deliveryId, 'd3', 'the new owner delivers what was still pending');
     logB.close();
