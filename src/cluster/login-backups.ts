@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +10,8 @@ import { LEASE_IS_HELD, LeaseLostError } from './fencing.js';
 /** What of a Chromium profile holds the WhatsApp Web login (as whatsapp-web.js's RemoteAuth keeps it). */
 const LOGIN_PATHS = ['Default/IndexedDB', 'Default/Local Storage'];
 const CHUNK_BYTES = 1024 * 1024;
+/** Beside the profile: where the login is copied before it is archived. */
+const STAGE_FOLDER = 'login-backup-stage';
 /** Beside the profile: which backup the local profile came from or went to. */
 const MARKER_FILE = 'login-backup.json';
 
@@ -36,7 +37,7 @@ export class LoginBackups {
   /** Backs up the profile's login if it changed since the last backup; nothing when the profile has none. */
   async save(sessionId: string, token: string, sessionFolder: string, profileDir: string): Promise<BackupOutcome> {
     const started = performance.now();
-    const archive = await archiveLogin(profileDir);
+    const archive = await archiveLogin(profileDir, path.join(sessionFolder, STAGE_FOLDER));
     if (archive === undefined) return { saved: false, bytes: 0, ms: performance.now() - started };
     const sha256 = createHash('sha256').update(archive).digest('hex');
     const marker = await readMarker(sessionFolder);
@@ -129,8 +130,10 @@ export class LoginBackups {
  * The login parts of the profile as a gzipped tar; undefined when it has none. Copied aside first: the browser may
  * be writing its LevelDB files meanwhile, and a file it removes halfway through a read would fail the archive.
  */
-async function archiveLogin(profileDir: string): Promise<Buffer | undefined> {
-  const stage = await mkdtemp(path.join(os.tmpdir(), 'wamux-login-'));
+async function archiveLogin(profileDir: string, stage: string): Promise<Buffer | undefined> {
+  // in the session's own folder (the login must not leave it), and one left by a killed server goes now
+  await rm(stage, { recursive: true, force: true });
+  await mkdir(stage, { recursive: true, mode: 0o700 });
   try {
     const copied: string[] = [];
     for (const loginPath of LOGIN_PATHS) {
