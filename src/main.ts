@@ -126,6 +126,7 @@ async function main(): Promise<void> {
     probe: (sessionId) => probe.sample(sessionId),
     recycles: (sessionId) => (manager.has(sessionId) ? memory.recyclesOf(manager.get(sessionId)) : 0),
     webhookQueue: (sessionId) => channels.queueStats(sessionId),
+    instanceName: cluster?.instanceName,
   });
   metrics.follow(events);
   // a session that just linked has its login backed up at once, not at the next interval

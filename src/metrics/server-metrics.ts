@@ -20,6 +20,8 @@ export interface MetricsSources {
   recycles: (sessionId: string) => number;
   /** The session's undelivered webhook deliveries; undefined while its log is not open. */
   webhookQueue: (sessionId: string) => QueueStats | undefined;
+  /** Cluster mode: this instance's name (its per-session series are the sessions it drives). */
+  instanceName?: string;
   now?: () => number;
 }
 
@@ -64,6 +66,12 @@ export class ServerMetrics {
         for (const [status, count] of counts) this.set({ status }, count);
       },
     });
+    if (sources.instanceName !== undefined) {
+      new Gauge({ name: 'wamux_cluster_instance_info', help: 'Cluster mode: 1, labelled with the instance that answered.', labelNames: ['instance'], registers }).set(
+        { instance: sources.instanceName },
+        1,
+      );
+    }
     this.sessionGauge('wamux_session_browser_pss_bytes', 'PSS of all the processes of the session\'s Chromium, in bytes (sampled).', (id) =>
       kib(sources.probe(id)?.browser?.pssKib),
     );

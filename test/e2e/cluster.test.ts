@@ -208,6 +208,12 @@ describe('a cluster of three instances', () => {
     const view = await clusterView(instance('charlie'));
     for (const entry of view.instances) assert.equal(entry.sessions.length, 2, `${entry.name} drives two sessions: ${JSON.stringify(view.instances)}`);
 
+    // each instance's metrics name it, and carry the sessions it drives
+    const metrics = String((await instance('alpha').api('GET', '/metrics')).body.raw);
+    assert.match(metrics, /^wamux_cluster_instance_info\{instance="alpha"\} 1$/m);
+    for (const entry of view.sessions) {
+      assert.equal(metrics.includes(`wamux_session_browser_up{session="${entry.id}"}`), entry.instance === 'alpha', `${entry.id} on alpha's metrics`);
+    }
     const listed = await instance('bravo').api<{ sessions: { id: string; status: string; instance?: string }[] }>('GET', '/api/v1/sessions');
     assert.deepEqual(listed.body.sessions.map((session) => session.id).sort(), ids);
     for (const session of listed.body.sessions) {
