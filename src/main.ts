@@ -79,6 +79,11 @@ async function main(): Promise<void> {
     connectionArgs: async (options) =>
       options.sandbox ? (await sandbox.endpointFor(options.sessionId, { qrIntervalMs: options.qrIntervalMs })).chromiumArgs : [],
   });
+  // what this process holds open for a session: its log and webhook dispatcher, and its sandbox phone
+  const closeHere = async (sessionId: string) => {
+    await channels.close(sessionId);
+    await sandbox.remove(sessionId);
+  };
   const manager = new SessionManager({
     store,
     clientFactory,
@@ -105,13 +110,11 @@ async function main(): Promise<void> {
     },
     beforeRemove: async (sessionId) => {
       cluster?.store.markDeleting(sessionId);
-      await channels.close(sessionId);
-      await sandbox.remove(sessionId);
+      await closeHere(sessionId);
     },
     afterRelinquish: async (sessionId) => {
       cluster?.forget(sessionId);
-      await channels.close(sessionId);
-      await sandbox.remove(sessionId);
+      await closeHere(sessionId);
     },
   });
   const probe = new SessionProbe({

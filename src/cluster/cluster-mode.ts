@@ -163,20 +163,19 @@ export class ClusterMode {
     return clusterForwarding({
       self: this.settings.instanceName,
       timeoutMs: this.settings.forwardTimeoutMs,
-      logger: this.logger,
       placeOf: (sessionId) => (isHere(sessionId) ? Promise.resolve({ kind: 'here' }) : this.placeOf(sessionId)),
       placeForNew: () => this.placeForNew(),
     });
   }
 
   private async placeOf(sessionId: string): Promise<SessionPlace> {
-    const holder = (await this.leases.holders()).get(sessionId);
-    if (holder === undefined) return (await this.store.read(sessionId)) === undefined ? { kind: 'unknown' } : { kind: 'moving' };
-    // held here but not loaded yet: a takeover by this instance is under way
-    if (holder.instance === this.settings.instanceName) return { kind: 'moving' };
-    // an owner whose heartbeat stopped (dead, or hung) would leave the request waiting: its session is moving
-    const instance = (await this.listInstances()).find((candidate) => candidate.name === holder.instance && candidate.live);
-    return instance ? { kind: 'instance', name: instance.name, url: instance.url } : { kind: 'moving' };
+    // the listing names the sessions each instance holds a live lease of
+    const owner = (await this.listInstances()).find((instance) => instance.sessions.includes(sessionId));
+    if (owner === undefined) return (await this.store.read(sessionId)) === undefined ? { kind: 'unknown' } : { kind: 'moving' };
+    // held here but not loaded yet (a takeover by this instance is under way), or by an owner whose heartbeat
+    // stopped (dead, or hung: the request would wait on it): the session is moving
+    if (owner.name === this.settings.instanceName || !owner.live) return { kind: 'moving' };
+    return { kind: 'instance', name: owner.name, url: owner.url };
   }
 
   private async placeForNew(): Promise<SessionPlace> {

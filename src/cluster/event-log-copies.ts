@@ -113,12 +113,10 @@ export class EventLogCopies {
       const local = replication.newest();
       let from = 0;
       if (local !== undefined) {
-        const copyAtLocal = await this.database.query<{ id: string }>('SELECT id FROM wamux_events WHERE session_id = $1 AND seq = $2', [
-          sessionId,
-          Math.min(local.seq, Number(newestCopied.seq)),
-        ]);
-        const sameLine = copyAtLocal.rows[0]?.id === replication.idAt(Math.min(local.seq, Number(newestCopied.seq)));
-        if (sameLine) from = Math.min(local.seq, Number(newestCopied.seq));
+        // the newest event both have a place for: the same event there means the same line
+        const shared = Math.min(local.seq, Number(newestCopied.seq));
+        const copyAtShared = await this.database.query<{ id: string }>('SELECT id FROM wamux_events WHERE session_id = $1 AND seq = $2', [sessionId, shared]);
+        if (copyAtShared.rows[0]?.id === replication.idAt(shared)) from = shared;
         else {
           log.close();
           for (const part of [file, `${file}-wal`, `${file}-shm`]) await rm(part, { force: true });

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Logger } from '../shared/logger.js';
 import { AppError, InvalidInputError, describeError } from '../shared/errors.js';
 import { undici } from '../net/undici-module.js';
 
@@ -19,7 +18,6 @@ export interface ForwardingDeps {
   placeForNew(): Promise<SessionPlace>;
   /** Sessions requests wait on at most, end to end (a send may wait for a wake). */
   timeoutMs: number;
-  logger: Logger;
 }
 
 class SessionMovingError extends AppError {
