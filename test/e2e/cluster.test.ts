@@ -224,8 +224,14 @@ describe('a cluster of three instances', () => {
     for (const id of ids) {
       const sent = await instance('charlie').api('POST', `/api/v1/sessions/${id}/send-text`, { chatId: '15550001111', content: `hello from ${id}` });
       assert.equal(sent.status, 201, JSON.stringify(sent.body));
-      const outbox = await instance('bravo').api<{ messages: { body: string }[] }>('GET', `/api/v1/sessions/${id}/sandbox/outbox`);
-      assert.ok(outbox.body.messages.some((message) => message.body === `hello from ${id}`), `${id}'s phone saw the message`);
+      // the phone gets a sent message the way WhatsApp delivers it: after the send returned
+      await pollUntil(
+        async () =>
+          (await instance('bravo').api<{ messages: { body: string }[] }>('GET', `/api/v1/sessions/${id}/sandbox/outbox`)).body.messages.some(
+            (message) => message.body === `hello from ${id}`,
+          ),
+        { what: `${id}'s phone saw the message`, timeoutMs: 15_000 },
+      );
     }
   });
 
@@ -283,10 +289,15 @@ describe('a cluster of three instances', () => {
       assert.ok(!status.history.some((change) => change.to === 'SCAN_QR_CODE'), `${id} needed no scan: ${JSON.stringify(status.history)}`);
       const sent = await instance('alpha').api('POST', `/api/v1/sessions/${id}/send-text`, { chatId: '15550001111', content: `after the failover ${id}` });
       assert.equal(sent.status, 201, JSON.stringify(sent.body));
-      // the history the dead instance wrote came along
-      const history = await instance('charlie').api<{ messages: { body?: string }[] }>('GET', `/api/v1/sessions/${id}/messages?limit=50`);
-      const bodies = history.body.messages.map((message) => message.body);
-      for (const body of [`hello from ${id}`, `before the kill ${id}`, `after the failover ${id}`]) assert.ok(bodies.includes(body), `${id}'s history has '${body}': ${JSON.stringify(bodies)}`);
+      // the history the dead instance wrote came along (the new send is logged once WhatsApp Web reports it)
+      const history = async () =>
+        (await instance('charlie').api<{ messages: { body?: string }[] }>('GET', `/api/v1/sessions/${id}/messages?limit=50`)).body.messages.map(
+          (message) => message.body,
+        );
+      const expected = [`hello from ${id}`, `before the kill ${id}`, `after the failover ${id}`];
+      await pollUntil(async () => (await history()).includes(expected[2]), { what: `${id}'s history to have '${expected[2]}'`, timeoutMs: 15_000 });
+      const bodies = await history();
+      for (const body of expected) assert.ok(bodies.includes(body), `${id}'s history has '${body}': ${JSON.stringify(bodies)}`);
       const written = await instance('alpha').api('POST', `/api/v1/sessions/${id}/sandbox/incoming`, { from: '15550002222', body: `after the kill ${id}` });
       assert.equal(written.status, 201, JSON.stringify(written.body));
     }
