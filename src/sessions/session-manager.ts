@@ -2,7 +2,6 @@ import type { Logger } from '../shared/logger.js';
 import { ConflictError, LimitReachedError, SessionNotFoundError, describeError, fieldError } from '../shared/errors.js';
 import { describeRefusedFlags, refusedFlags, type ChromiumFlagPolicy } from '../browser/chromium-flags.js';
 import { KeyedLock } from '../shared/keyed-lock.js';
-import { withTimeout } from '../shared/timing.js';
 import type { DesiredState, SessionStore } from '../storage/session-store.js';
 import { RestartBudget, type RestartPolicySettings } from './restart-policy.js';
 import { Session, type SessionSnapshot } from './session.js';
@@ -13,6 +12,8 @@ import { nextStatusIn, type SessionEvents } from './session-events.js';
 import { SessionLifecycle, type LifecycleDeps } from './session-lifecycle.js';
 import { SessionRegistry } from './session-registry.js';
 import { CrashRestarts } from './crash-restarts.js';
+import { SessionRemoval } from './session-removal.js';
+import { SessionConfigWriter } from './session-config-writer.js';
 import { beingDeleted, unusable } from './session-errors.js';
 import type { SessionStatus } from './session-status.js';
 import type { WaClient } from '../wa/wa-client.js';
@@ -55,9 +56,22 @@ export class SessionManager {
 
   private readonly crashes: CrashRestarts;
   private readonly holdings: SessionHoldings;
+  private readonly removal: SessionRemoval;
+  private readonly configWriter: SessionConfigWriter;
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.lifecycle = new SessionLifecycle({ ...deps, ownedBrowserPids: () => this.ownedBrowserPids() });
+    const lockedLive = <T>(session: Session, label: string, task: () => Promise<T>) => this.lockedLive(session, label, task);
+    this.configWriter = new SessionConfigWriter(this.registry, { store: deps.store, lockedLive });
+    this.removal = new SessionRemoval(this.registry, {
+      store: deps.store,
+      interrupt: (sessionId) => this.interrupt(sessionId),
+      locked: (session, label, task) => this.locked(session, label, task),
+      lockedLive,
+      bringDown: (session, reason) => this.bringDown(session, reason),
+      saveDesiredState: (session, desiredState) => this.saveDesiredState(session, desiredState),
+      beforeRemove: deps.beforeRemove,
+    });
     this.crashes = new CrashRestarts(
       {
         isCurrent: (session) => this.registry.isCurrent(session),
@@ -108,6 +122,15 @@ export class SessionManager {
   failAtBoot = (sessionId: string, reason: string): void => this.holdings.failAtBoot(sessionId, reason);
   adopt = (sessionId: string, reason: string) => this.holdings.adopt(sessionId, reason);
   relinquish = (sessionId: string, reason: string): Promise<void> => this.holdings.relinquish(sessionId, reason);
+
+  // a logout and a delete (see session-removal.ts); config changes (see session-config-writer.ts)
+  logout = (sessionId: string): Promise<Session> => this.removal.logout(sessionId);
+  delete = (sessionId: string): Promise<void> => this.removal.delete(sessionId);
+  updateConfig = <T>(sessionId: string, update: (config: SessionConfig) => { config: SessionConfig; result: T }) =>
+    this.configWriter.updateConfig(sessionId, update);
+  setWebhooks = (sessionId: string, webhooks: Session['config']['webhooks']): Promise<Session> => this.configWriter.setWebhooks(sessionId, webhooks);
+  private readonly saveDesiredState = (session: Session, desiredState: DesiredState): Promise<void> =>
+    this.configWriter.saveDesiredState(session, desiredState);
 
   markUnusable(session: Session, reason: string): void {
     markUnusable(session, reason);
@@ -238,43 +261,6 @@ export class SessionManager {
     return this.start(sessionId, 'restart requested');
   }
 
-  /** Unlinks the device and deletes the login; the config stays and a later start shows a new QR code. */
-  async logout(sessionId: string): Promise<Session> {
-    const session = this.interrupt(sessionId);
-    if (session.unusableReason !== undefined) throw unusable(session);
-    await this.lockedLive(session, 'logout', async () => {
-      const client = session.client;
-      if (client && session.status.status === 'WORKING') {
-        await withTimeout(client.logout(), 15_000, 'logout deadline').catch((error: unknown) =>
-          session.log('warn', `logout did not complete cleanly: ${describeError(error)}`),
-        );
-      }
-      await this.bringDown(session, 'logged out');
-      await this.deps.store.removeProfile(sessionId);
-      session.me = undefined;
-      await this.saveDesiredState(session, 'stopped');
-    });
-    return session;
-  }
-
-  async delete(sessionId: string): Promise<void> {
-    const session = this.interrupt(sessionId);
-    if (this.deleting.has(sessionId)) throw beingDeleted(sessionId);
-    this.deleting.add(sessionId);
-    try {
-      await this.locked(session, 'delete', async () => {
-        await this.bringDown(session, 'deleted');
-        await this.deps.beforeRemove?.(sessionId);
-        await session.release?.();
-        session.release = undefined;
-        await this.deps.store.remove(sessionId);
-        this.registry.remove(sessionId);
-      });
-    } finally {
-      this.deleting.delete(sessionId);
-    }
-  }
-
   /** Loaded and not on its way out. */
   isActive(sessionId: string): boolean {
     return this.registry.isActive(sessionId);
@@ -298,34 +284,6 @@ export class SessionManager {
   /** Whether this process is using the id: loaded, being created, or being deleted. */
   isInUse(sessionId: string): boolean {
     return this.registry.isInUse(sessionId);
-  }
-
-  /** Replaces the session's webhooks; they apply to events from now on and are saved with the config. */
-  async setWebhooks(sessionId: string, webhooks: Session['config']['webhooks']): Promise<Session> {
-    return (await this.updateConfig(sessionId, (config) => ({ config: { ...config, webhooks }, result: undefined }))).session;
-  }
-
-  /**
-   * Changes the saved config (under the session's lock, so never halfway through a start); the login stays. What
-   * a running browser was launched with applies at its next start. `update` may throw to refuse the change.
-   */
-  async updateConfig<T>(sessionId: string, update: (config: SessionConfig) => { config: SessionConfig; result: T }): Promise<{ session: Session; result: T }> {
-    const session = this.get(sessionId);
-    if (session.unusableReason !== undefined) throw unusable(session);
-    const result = await this.lockedLive(session, 'config', async () => {
-      const updated = update(session.config);
-      const stored = await this.deps.store.read(sessionId);
-      // saved first: a change that could not be saved is not in force either
-      await this.deps.store.write({
-        sessionId,
-        createdAt: session.createdAt,
-        config: updated.config,
-        desiredState: stored?.desiredState ?? 'stopped',
-      });
-      session.config = updated.config;
-      return updated.result;
-    });
-    return { session, result };
   }
 
   /** Which Chromium flags a session's config may hold. */
@@ -424,11 +382,6 @@ export class SessionManager {
 
   private configDefaults(): { sandbox: boolean } {
     return { sandbox: this.deps.managerSettings.sandboxByDefault };
-  }
-
-  private async saveDesiredState(session: Session, desiredState: DesiredState): Promise<void> {
-    if (!this.registry.isCurrent(session) || session.unusableReason !== undefined) return;
-    await this.deps.store.write({ sessionId: session.id, createdAt: session.createdAt, config: session.config, desiredState });
   }
 
   ownedBrowserPids(): Set<number> {
