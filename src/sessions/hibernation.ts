@@ -1,12 +1,12 @@
 import type { Logger } from '../shared/logger.js';
-import { ConflictError, describeError, SessionNotFoundError } from '../shared/errors.js';
+import { describeError } from '../shared/errors.js';
 import { runAt, type Timers } from '../shared/timers.js';
 import type { Session } from './session.js';
-import { nextStatusIn, type SessionEventMap, type SessionEvents } from './session-events.js';
+import type { SessionEventMap, SessionEvents } from './session-events.js';
 import type { SessionStatus } from './session-status.js';
-import { notReady, wakeFailed, wakeTimedOut } from './session-errors.js';
+import { notReady } from './session-errors.js';
 import { describeDuration, sleepAt, sleepPlanOf, type SleepPlan, type Usage } from './hibernation-policy.js';
-import { WakeLaunches } from './wake-launches.js';
+import { SessionWakes } from './session-wakes.js';
 
 /** What hibernation needs of the session manager. */
 export interface HibernationHost {
@@ -38,10 +38,6 @@ export interface HibernationDeps {
   settings: HibernationSettings;
 }
 
-/** Beyond the session's own start deadline (authTimeout), before a request's wait for a wake gives up. */
-const WAKE_MARGIN_MS = 5_000;
-/** What ends a wake: WORKING, or the ways a start ends otherwise. */
-const WAKE_OUTCOMES: ReadonlySet<SessionStatus> = new Set(['WORKING', 'SCAN_QR_CODE', 'FAILED', 'STOPPED', 'CRASHED']);
 /** A scheduled wake's way there and back; any other status ends it. */
 const COLLECTING: ReadonlySet<SessionStatus> = new Set(['STARTING', 'WORKING', 'STOPPING']);
 /**
@@ -78,12 +74,12 @@ export class Hibernation {
   /** States with a timer armed, so that close() can cancel them all. */
   private readonly armed = new Set<SleepState>();
   private readonly wakeQueue: Session[] = [];
-  private readonly launches: WakeLaunches;
+  private readonly wakes: SessionWakes;
   private wakeSlotsInUse = 0;
   private closed = false;
 
   constructor(private readonly deps: HibernationDeps) {
-    this.launches = new WakeLaunches(deps.settings.scheduledWakeConcurrency);
+    this.wakes = new SessionWakes({ ...deps, launchConcurrency: deps.settings.scheduledWakeConcurrency });
   }
 
   /** Starts following status changes; call it before boot restores anything. */
@@ -256,45 +252,10 @@ export class Hibernation {
   }
 
   private shareWake(session: Session, state: SleepState, why: string): Promise<void> {
-    state.wake ??= this.runWake(session, why, !state.holdsWakeSlot).finally(() => {
+    state.wake ??= this.wakes.run(session, why, !state.holdsWakeSlot).finally(() => {
       state.wake = undefined;
     });
     return state.wake;
-  }
-
-  /** A start from HIBERNATED (queued behind a hibernation still closing the browser), awaited until it settles. */
-  private async runWake(session: Session, why: string, urgent: boolean): Promise<void> {
-    const timeoutMs = session.config.authTimeout * 1000 + WAKE_MARGIN_MS;
-    const giveUp = new AbortController();
-    const cancelTimer = this.deps.timers.after(timeoutMs, () => giveUp.abort());
-    let release: (() => void) | undefined;
-    try {
-      // the wait for a launch slot counts against the deadline: a request is told 503 rather than kept forever
-      release = await this.launches.acquire(urgent, giveUp.signal).catch(() => undefined);
-      if (release === undefined) throw wakeTimedOut(session, timeoutMs);
-      const outcome = nextStatusIn(this.deps.events, session.id, WAKE_OUTCOMES, giveUp.signal);
-      try {
-        this.deps.host.start(session.id, `woken: ${why}`, { onlyFromHibernated: true });
-      } catch (error) {
-        // a start already under way (POST .../start) wakes it just as well
-        if (!(error instanceof ConflictError && error.code === 'START_IN_PROGRESS')) throw error;
-      }
-      const activityBefore = session.lastActivityAt;
-      const status = await outcome;
-      // coming up counts as activity for a start, not for a wake: terminate-inactive measures how long the account
-      // has been dormant from its last message or command, which a scheduled wake every few minutes would reset
-      if (status === 'WORKING') session.lastActivityAt = activityBefore;
-      // deleted while it was to wake: a 404, as for any request to a session that is gone
-      if (!this.isCurrent(session) || !this.deps.host.isActive(session.id)) throw new SessionNotFoundError(session.id);
-      if (status === undefined) throw wakeTimedOut(session, timeoutMs);
-      // stopped (or logged out) while it was to wake: the session is simply not running, as for any request
-      if (status === 'STOPPED') throw notReady(session);
-      if (status !== 'WORKING') throw wakeFailed(session);
-    } finally {
-      release?.();
-      cancelTimer();
-      giveUp.abort();
-    }
   }
 
   private isAsleep(session: Session, state: SleepState): boolean {
