@@ -28,6 +28,8 @@ export function requestLog(deps: RequestLogDeps): RequestHandler {
     const given = request.header(REQUEST_ID_HEADER);
     const requestId = given !== undefined && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
     response.setHeader(REQUEST_ID_HEADER, requestId);
+    // read now: once the answer is done its socket may be gone (request.ip would then throw in proxy-addr)
+    const ip = request.ip;
     let reported = false;
     const report = () => {
       if (reported) return;
@@ -47,7 +49,7 @@ export function requestLog(deps: RequestLogDeps): RequestHandler {
         status,
         durationMs: Math.round(seconds * 10_000) / 10,
         ...(session ? { session } : {}),
-        ip: request.ip,
+        ip,
       });
     };
     response.once('finish', report);
