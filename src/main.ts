@@ -237,7 +237,13 @@ async function main(): Promise<void> {
     dashboard: config.dashboard,
     crossSiteGuard: config.apiKey === undefined ? { loopbackOnly: isLoopbackHost(config.host) } : undefined,
     cluster: cluster
-      ? { forwarding: cluster.forwarding((sessionId) => manager.has(sessionId)), view: () => cluster.view(), otherSessions: (headers) => cluster.otherSessions(headers), instanceName: cluster.instanceName }
+      ? {
+          forwarding: cluster.forwarding((sessionId) => manager.has(sessionId)),
+          view: () => cluster.view(),
+          otherSessions: (headers) => cluster.otherSessions(headers),
+          streamCatchUp: cluster.streamCatchUp(),
+          instanceName: cluster.instanceName,
+        }
       : { view: async () => singleProcessView(config.instanceName) },
   });
   const server = app.listen(config.port, config.host);

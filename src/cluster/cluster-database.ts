@@ -57,6 +57,8 @@ CREATE TABLE IF NOT EXISTS wamux_events (
   envelope TEXT NOT NULL,
   PRIMARY KEY (session_id, seq)
 );
+-- where a resumed live stream starts in another instance's session
+CREATE INDEX IF NOT EXISTS wamux_events_by_id ON wamux_events (session_id, id);
 CREATE TABLE IF NOT EXISTS wamux_deliveries (
   session_id TEXT NOT NULL,
   delivery_id TEXT NOT NULL,

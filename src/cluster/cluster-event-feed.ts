@@ -43,6 +43,15 @@ export class ClusterEventFeed {
     await this.connect();
   }
 
+  /** Per session, the last event (seq) read: published here unless the session is this instance's. */
+  publishedThrough(): ReadonlyMap<string, number> {
+    return this.lastSeen;
+  }
+
+  isHere(sessionId: string): boolean {
+    return this.deps.isHere(sessionId);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retry);

@@ -15,10 +15,18 @@ import { LoginBackups } from './login-backups.js';
 import { PgApiKeyStore } from './pg-api-key-store.js';
 import { ClusterEventFeed } from './cluster-event-feed.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
+import type { OtherInstancesCatchUp } from '../events/event-backlog.js';
+import { otherInstancesBacklog } from './other-instances-backlog.js';
 import { EventLogCopies } from './event-log-copies.js';
 import { EventLogShipper } from './event-log-shipper.js';
 import type { SqliteEventLog } from '../events/event-log.js';
 import { SessionLeases } from './session-leases.js';
+
+/**
+ * How long an event of one instance may take to reach another's live stream (copied at once or within 250 ms, then
+ * announced): a client that moves between instances resumes this much before its last event, to miss none.
+ */
+const STREAM_RESUME_MARGIN_MS = 10_000;
 
 interface LogHooks {
   source?: (sessionId: string) => SqliteEventLog | undefined;
@@ -143,6 +151,15 @@ export class ClusterMode {
     });
     await this.coordinator.start();
     this.logger.info('joined the cluster', { instance: this.settings.instanceName, url });
+  }
+
+  /** An all-sessions live stream resumed here also replays other instances' sessions, from the database. */
+  streamCatchUp(): OtherInstancesCatchUp {
+    return {
+      resumeMarginMs: STREAM_RESUME_MARGIN_MS,
+      backlog: (options) =>
+        this.feed ? otherInstancesBacklog({ database: this.database, feed: this.feed, ...options }) : { caughtUp: () => true, read: async () => [] },
+    };
   }
 
   /** Shutdown, first step: no more takeovers, and the others stop placing sessions here. */

@@ -2,31 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.js';
 import { describeError } from '../shared/errors.js';
 import type { EventEnvelope, EventType } from './event-envelope.js';
-
-/**
- * What a subscriber missed, read a page at a time, oldest first. Reading is synchronous, and an empty page means
- * "nothing more right now": the subscriber then joins the live set in the same step, so no event falls between the
- * two (events are appended to their log before they are published, in one synchronous step).
- */
-export interface Backlog {
-  nextPage(): EventEnvelope[];
-}
-
-/** What a backlog reads from one session's log (SqliteEventLog). */
-export interface BacklogLog {
-  eventsAfterId(afterId: string, limit: number, events?: readonly EventType[]): EventEnvelope[];
-}
-
-export interface MergedBacklogOptions {
-  /** Exclusive: the last event the client saw. */
-  afterId: string;
-  /** Read again for every page, so a session that appears during the catch-up is not missed. */
-  sessionIds: () => string[];
-  /** undefined for a session that is gone: it is left out. */
-  logOf: (sessionId: string) => BacklogLog | undefined;
-  events?: readonly EventType[];
-  pageSize?: number;
-}
+import type { Backlog } from './event-backlog.js';
 
 export type SubscribeOutcome = 'live' | 'closed';
 
@@ -44,7 +20,6 @@ interface Subscriber {
 }
 
 const HEARTBEAT_MS = 15_000;
-export const BACKLOG_PAGE_SIZE = 500;
 /** --stream-max-buffered-bytes: what a live subscriber that stopped reading may hold in the server's memory. */
 export const DEFAULT_STREAM_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -143,7 +118,21 @@ export class EventStream {
       if (subscriber.gone || response.destroyed) return 'closed';
       let page: EventEnvelope[];
       try {
-        page = backlog.nextPage();
+        const next = backlog.nextPage();
+        if (Array.isArray(next)) {
+          if (next.length === 0) {
+            // no await between the empty read and joining: nothing can be appended and published in between
+            this.catchingUp.delete(subscriber);
+            this.subscribers.add(subscriber);
+            return 'live';
+          }
+          page = next;
+        } else {
+          // read elsewhere (another instance's sessions): an empty page only means "ask again"
+          page = await next;
+          if (subscriber.gone || response.destroyed) return 'closed';
+          if (page.length === 0) continue;
+        }
       } catch (error) {
         // the client reconnects with its Last-Event-ID and resumes from there
         this.logger?.error('could not read the live stream backlog', { session: subscriber.session, error: describeError(error) });
@@ -151,12 +140,6 @@ export class EventStream {
         subscriber.gone = true;
         response.end();
         return 'closed';
-      }
-      if (page.length === 0) {
-        // no await between the empty read and joining: nothing can be appended and published in between
-        this.catchingUp.delete(subscriber);
-        this.subscribers.add(subscriber);
-        return 'live';
       }
       let writable = true;
       for (const envelope of page) {
@@ -189,65 +172,6 @@ export class EventStream {
     this.subscribers.delete(subscriber);
     subscriber.response.destroy();
   }
-}
-
-/**
- * A k-way merge by id of several sessions' logs after one id: ids sort by creation across sessions, so "after X"
- * means every session's events with a larger id. Each session keeps a page of read-ahead; a session whose
- * read-ahead runs out is read again before another of its events could be passed over.
- */
-export function mergedBacklog(options: MergedBacklogOptions): Backlog {
-  const pageSize = options.pageSize ?? BACKLOG_PAGE_SIZE;
-  interface Cursor {
-    buffer: EventEnvelope[];
-    next: number;
-    /** The last id read from this log. */
-    readUpTo: string;
-  }
-  const cursors = new Map<string, Cursor>();
-  let lastSent = options.afterId;
-
-  /** false when the session's log is gone. */
-  const refill = (sessionId: string, cursor: Cursor): boolean => {
-    const log = options.logOf(sessionId);
-    if (!log) return false;
-    cursor.buffer = log.eventsAfterId(cursor.readUpTo, pageSize, options.events);
-    cursor.next = 0;
-    if (cursor.buffer.length > 0) cursor.readUpTo = cursor.buffer[cursor.buffer.length - 1]!.id;
-    return true;
-  };
-
-  return {
-    nextPage(): EventEnvelope[] {
-      const active = new Set(options.sessionIds());
-      for (const sessionId of cursors.keys()) if (!active.has(sessionId)) cursors.delete(sessionId);
-      for (const sessionId of active) {
-        let cursor = cursors.get(sessionId);
-        // a session new since the last page only has events created after everything sent so far
-        if (!cursor) cursors.set(sessionId, (cursor = { buffer: [], next: 0, readUpTo: lastSent }));
-        // an exhausted log may have grown since the last page
-        if (cursor.next >= cursor.buffer.length && !refill(sessionId, cursor)) cursors.delete(sessionId);
-      }
-      const page: EventEnvelope[] = [];
-      while (page.length < pageSize) {
-        let smallest: [string, Cursor] | undefined;
-        for (const entry of cursors) {
-          const cursor = entry[1];
-          if (cursor.next >= cursor.buffer.length) continue;
-          if (!smallest || cursor.buffer[cursor.next]!.id < smallest[1].buffer[smallest[1].next]!.id) smallest = entry;
-        }
-        if (!smallest) break;
-        const [sessionId, cursor] = smallest;
-        const envelope = cursor.buffer[cursor.next++]!;
-        page.push(envelope);
-        lastSent = envelope.id;
-        // read again at once, full or not: its log may hold events (older ones, or ones logged since its last read)
-        // smaller than the other sessions' heads, which were read later
-        if (cursor.next >= cursor.buffer.length && !refill(sessionId, cursor)) cursors.delete(sessionId);
-      }
-      return page;
-    },
-  };
 }
 
 function nextTurn(): Promise<void> {

@@ -29,6 +29,7 @@ import { streamRouter } from './routes/stream.routes.js';
 import { webhooksRouter } from './routes/webhooks.routes.js';
 import type { SessionChannels } from '../events/session-channels.js';
 import type { EventStream } from '../events/event-stream.js';
+import type { OtherInstancesCatchUp } from '../events/event-backlog.js';
 import { sandboxRouter } from './routes/sandbox.routes.js';
 import { sessionsRouter } from './routes/sessions.routes.js';
 import { pairingRouter } from './routes/pairing.routes.js';
@@ -79,6 +80,8 @@ export interface AppDeps {
     view: () => Promise<ClusterView>;
     forwarding?: RequestHandler;
     otherSessions?: (headers: IncomingHttpHeaders) => Promise<Record<string, unknown>[]>;
+    /** An all-sessions stream resumed here also replays other instances' sessions. */
+    streamCatchUp?: OtherInstancesCatchUp;
     instanceName?: string;
   };
 }
@@ -148,6 +151,7 @@ export function createApp(deps: AppDeps): Express {
       stream: deps.stream,
       logOf: (sessionId) => deps.channels.get(sessionId).log,
       activeSessionIds: () => deps.manager.all().map((session) => session.id).filter((id) => deps.manager.hasUsableLog(id)),
+      otherInstances: deps.cluster.streamCatchUp,
     }),
   );
   api.use(authorize(keys, rules));

@@ -111,9 +111,12 @@ async function backupTokens(sessionIds: readonly string[]): Promise<Map<string, 
 }
 
 /** An open live stream (SSE) of an instance, read as text. */
-async function openStream(server: ServerProcess, query: string) {
+async function openStream(server: ServerProcess, query: string, lastEventId?: string) {
   const controller = new AbortController();
-  const response = await fetch(`${await server.baseUrl}/api/v1/events/stream${query}`, { headers: { 'x-api-key': API_KEY }, signal: controller.signal });
+  const response = await fetch(`${await server.baseUrl}/api/v1/events/stream${query}`, {
+    headers: { 'x-api-key': API_KEY, ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
+    signal: controller.signal,
+  });
   assert.equal(response.status, 200);
   const reader = response.body!.getReader();
   const stream = {
@@ -249,6 +252,38 @@ describe('a cluster of three instances', () => {
     } finally {
       all.close();
       one.close();
+    }
+  });
+
+  test('an all-sessions stream resumed on another instance (Last-Event-ID) replays what every instance logged meanwhile', async () => {
+    const view = await clusterView(instance('alpha'));
+    const onePerInstance = NAMES.map((name) => view.sessions.find((session) => session.instance === name)!.id);
+    const first = await openStream(instance('charlie'), '?events=message');
+    let lastId: string;
+    try {
+      const written = await instance('alpha').api('POST', `/api/v1/sessions/${onePerInstance[0]}/sandbox/incoming`, { from: '15550004444', body: 'before the break' });
+      assert.equal(written.status, 201, JSON.stringify(written.body));
+      await first.readUntil(/"body":"before the break"/);
+      lastId = [...first.text.matchAll(/^id: (\S+)$/gm)].at(-1)![1]!;
+    } finally {
+      first.close();
+    }
+    // while no stream is open: one message to a session of each instance, each logged before the client comes back
+    for (const id of onePerInstance) {
+      const written = await instance('bravo').api('POST', `/api/v1/sessions/${id}/sandbox/incoming`, { from: '15550004444', body: `during the break ${id}` });
+      assert.equal(written.status, 201, JSON.stringify(written.body));
+    }
+    await pollUntil(() => onePerInstance.every((id) => receivedBodies(id).includes(`during the break ${id}`)), { what: 'the messages logged', timeoutMs: 20_000 });
+    // the client comes back on another instance, as behind a load balancer
+    const resumed = await openStream(instance('bravo'), '?events=message', lastId);
+    try {
+      for (const id of onePerInstance) await resumed.readUntil(new RegExp(`"body":"during the break ${id}"`));
+      for (const id of onePerInstance) assert.equal(resumed.text.split(`during the break ${id}`).length - 1, 1, `${id}'s message once`);
+      // and live again: a session of another instance
+      await instance('alpha').api('POST', `/api/v1/sessions/${onePerInstance[2]}/sandbox/incoming`, { from: '15550004444', body: 'after the break' });
+      await resumed.readUntil(/"body":"after the break"/);
+    } finally {
+      resumed.close();
     }
   });
 
@@ -390,5 +425,9 @@ describe('a cluster of three instances', () => {
       assert.ok(!status.history.some((change) => change.to === 'SCAN_QR_CODE'), `${id} needed no scan`);
     }
     for (const [sessionId, worst] of sampler.worst) assert.ok(worst <= 1, `${sessionId} had ${worst} browsers at once`);
+  });
+
+  test('no instance met an uncaught exception along the way', () => {
+    for (const [name, server] of everStarted) assert.doesNotMatch(server.fullLogs(), /uncaught exception/, `${name}'s log`);
   });
 });

@@ -5,6 +5,8 @@ export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'unauthorized
 
 /** The server writes a keep-alive every 15 s: this long without a byte means the connection is dead. */
 const SILENCE_MS = 35_000;
+/** Event ids remembered, so that what a resume repeats (a cluster replays a few seconds before the resume id) shows once. */
+const REMEMBERED_IDS = 5_000;
 
 export interface StreamHandlers {
   onEvent: (envelope: Envelope) => void;
@@ -22,6 +24,7 @@ export function openEventStream(api: Api, handlers: StreamHandlers): () => void 
   const closed = new AbortController();
   let lastId: string | undefined;
   let delayMs = 500;
+  const seen = new Set<string>();
 
   const connectOnce = async (): Promise<'stop' | 'again'> => {
     const attempt = new AbortController();
@@ -54,6 +57,10 @@ export function openEventStream(api: Api, handlers: StreamHandlers): () => void 
         const envelope = parseFrame(frame);
         if (!envelope) continue;
         lastId = envelope.id;
+        if (seen.has(envelope.id)) continue;
+        seen.add(envelope.id);
+        // a Set iterates in insertion order: the first is the oldest
+        if (seen.size > REMEMBERED_IDS) seen.delete(seen.values().next().value!);
         handlers.onEvent(envelope);
       }
       return 'again';

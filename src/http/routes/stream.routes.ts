@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import { AppError, InvalidInputError, SessionNotFoundError } from '../../shared/errors.js';
 import type { SqliteEventLog } from '../../events/event-log.js';
-import { mergedBacklog, type Backlog, type EventStream } from '../../events/event-stream.js';
-import { eventIdTime } from '../../events/event-envelope.js';
+import type { EventStream } from '../../events/event-stream.js';
+import { mergedBacklog, withOtherInstances, type Backlog, type OtherInstancesCatchUp } from '../../events/event-backlog.js';
+import { eventIdAt, eventIdTime } from '../../events/event-envelope.js';
 
 /** An all-sessions resume id may be this far ahead of the server's clock (ids carry the time they were made). */
 const CLOCK_SKEW_MS = 60_000;
@@ -19,7 +20,10 @@ export interface StreamRouterDeps {
   activeSessionIds: () => string[];
   /** Events read from a log per page of the catch-up. */
   pageSize?: number;
+  /** A cluster: an all-sessions catch-up also reads other instances' sessions (see OtherInstancesBacklog). */
+  otherInstances?: OtherInstancesCatchUp;
 }
+
 
 /**
  * `GET /events/stream`: Server-Sent Events of the same envelopes webhooks get. Browsers' EventSource cannot set
@@ -56,13 +60,18 @@ export function streamRouter(deps: StreamRouterDeps): Router {
             'To start over from live events, connect without after and without a Last-Event-ID header.',
         );
       }
-      backlog = mergedBacklog({
-        afterId: after,
+      const others = session === undefined ? deps.otherInstances : undefined;
+      const afterId = others ? eventIdAt(eventIdTime(after) - others.resumeMarginMs) : after;
+      const local = mergedBacklog({
+        afterId,
         sessionIds,
         logOf: (sessionId) => openLog(logOf, sessionId),
         events: query.events,
         pageSize: deps.pageSize,
       });
+      backlog = others
+        ? withOtherInstances(local, others.backlog({ afterId, events: query.events, visible: (sessionId) => canSee(principal, sessionId) }))
+        : local;
     }
     const scoped = principal.kind === 'scoped' ? principal : undefined;
     void stream.subscribe(response, { session, events: query.events, sessions: scoped?.sessions, withoutCodes: !mayLink(principal), keyId: scoped?.keyId }, backlog);
