@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     executablePath: resolveBrowserExecutable({ chromeBin: config.chromeBin, useChrome: config.useChrome }),
     webVersionCache: config.webVersionCache,
     leanChromium: config.leanChromium,
+    chromiumLowEndMode: config.chromiumLowEndMode,
     logger,
     connectionArgs: async (options) =>
       options.sandbox ? (await sandbox.endpointFor(options.sessionId, { qrIntervalMs: options.qrIntervalMs })).chromiumArgs : [],

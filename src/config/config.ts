@@ -19,6 +19,8 @@ export interface AppConfig {
   readonly chromiumArgs: readonly string[];
   /** --lean-chromium: the trimmed process model (LEAN_CHROMIUM_ARGS) for every browser. */
   readonly leanChromium: boolean;
+  /** --chromium-low-end-mode: Chromium's low-end device mode (LOW_END_CHROMIUM_ARGS) for every browser. */
+  readonly chromiumLowEndMode: boolean;
   /** Chromium switch names the operator allowed beyond the harmless ones. */
   readonly allowChromiumFlags: ReadonlySet<string>;
   readonly apiKey?: string;

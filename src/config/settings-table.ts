@@ -51,6 +51,7 @@ export const SETTINGS = {
   chromeBin: { flag: 'chrome-bin', env: 'CHROME_BIN', schema: z.string().min(1), fallback: undefined },
   chromiumArgs: { flag: 'chromium-args', env: 'CHROMIUM_ARGS', schema: z.string(), fallback: '' },
   leanChromium: { flag: 'lean-chromium', env: 'LEAN_CHROMIUM', schema: booleanFromText, fallback: 'true' },
+  chromiumLowEndMode: { flag: 'chromium-low-end-mode', env: 'CHROMIUM_LOW_END_MODE', schema: booleanFromText, fallback: 'true' },
   allowChromiumFlags: { flag: 'allow-chromium-flags', env: 'ALLOW_CHROMIUM_FLAGS', schema: parsedBy(parseAllowedFlagNames), fallback: '' },
   apiKey: {
     flag: 'api-key',

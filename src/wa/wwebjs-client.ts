@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import wwebjs from 'whatsapp-web.js';
 import type { Contact } from 'whatsapp-web.js';
-import { BASE_CHROMIUM_ARGS, LEAN_CHROMIUM_ARGS } from '../browser/chromium.js';
+import { BASE_CHROMIUM_ARGS, LEAN_CHROMIUM_ARGS, LOW_END_CHROMIUM_ARGS } from '../browser/chromium.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type {
@@ -52,6 +52,8 @@ export interface WwebjsFactorySettings {
   webVersionCache: 'none' | 'local';
   /** Adds LEAN_CHROMIUM_ARGS (--lean-chromium). */
   leanChromium: boolean;
+  /** Adds LOW_END_CHROMIUM_ARGS (--chromium-low-end-mode). */
+  chromiumLowEndMode: boolean;
   logger: Logger;
   /** Extra flags a session needs for where it connects to (the sandbox points web.whatsapp.com at itself). */
   connectionArgs: (options: WaClientOptions) => Promise<string[]>;
@@ -64,7 +66,8 @@ function needsNetworkEvents(settings: WwebjsFactorySettings): boolean {
 /** The only place that knows whatsapp-web.js and puppeteer (loaded through wwebjs-factory.ts). */
 export async function createWwebjsClient(options: WaClientOptions, settings: WwebjsFactorySettings): Promise<WaClient> {
   const processModel = settings.leanChromium ? LEAN_CHROMIUM_ARGS : [];
-  const baseArgs = [...BASE_CHROMIUM_ARGS, ...processModel, ...(await settings.connectionArgs(options))];
+  const memoryModel = settings.chromiumLowEndMode ? LOW_END_CHROMIUM_ARGS : [];
+  const baseArgs = [...BASE_CHROMIUM_ARGS, ...processModel, ...memoryModel, ...(await settings.connectionArgs(options))];
   // a proxy with credentials is reached through a local forwarder that holds them: Chromium cannot send them to SOCKS
   const forwarder = options.proxy?.username !== undefined ? await ProxyForwarder.start(options.proxy) : undefined;
   if (options.proxy) baseArgs.push(`--proxy-server=${forwarder ? forwarder.url : directProxyUrl(options.proxy)}`);

@@ -34,6 +34,7 @@ before(async () => {
     executablePath: DEBIAN_CHROMIUM,
     webVersionCache: 'none',
     leanChromium: true,
+    chromiumLowEndMode: true,
     logger,
     connectionArgs: async (options) => (await hub.endpointFor(options.sessionId, { qrIntervalMs: options.qrIntervalMs })).chromiumArgs,
   });
