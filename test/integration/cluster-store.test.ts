@@ -18,6 +18,7 @@ import { resolveSessionConfig } from '../../src/sessions/session-config.js';
 import { createSilentLogger } from '../../src/shared/logger.js';
 import { ConflictError } from '../../src/shared/errors.js';
 import { EventLogCopies } from '../../src/cluster/event-log-copies.js';
+import { otherInstancesBacklog } from '../../src/cluster/other-instances-backlog.js';
 import { PgApiKeyStore } from '../../src/cluster/pg-api-key-store.js';
 import { ApiKeys } from '../../src/auth/api-keys.js';
 import { SqliteEventLog } from '../../src/events/event-log.js';
@@ -302,5 +303,58 @@ describe("the cluster's copy of event logs", () => {
     const reread = new SqliteEventLog(path.join(folderA, 'events.db'));
     assert.deepEqual(bodies(reread), ['m1', 'm2', 'm3', 'm4 by b']);
     reread.close();
+  });
+});
+
+describe("a live stream's catch-up of other instances' sessions", () => {
+  test("reads from the first event after the resume id up to what the feed published, each event once, of the types asked for", async () => {
+    const envelope = (seq: number, event: string): EventEnvelope => ({
+      id: `evt_${String(seq).padStart(9, '0')}0000aaaaaaaa`,
+      timestamp: 'now',
+      event: event as EventEnvelope['event'],
+      session: 'remote-1',
+      me: null,
+      payload: { seq },
+    });
+    const rows = [envelope(1, 'message'), envelope(2, 'message'), envelope(3, 'status'), envelope(4, 'message'), envelope(5, 'message')];
+    for (const [index, row] of rows.entries()) {
+      await database.query('INSERT INTO wamux_events (session_id, seq, id, event, chat_id, envelope) VALUES ($1, $2, $3, $4, NULL, $5)', [
+        row.session,
+        index + 1,
+        row.id,
+        row.event,
+        JSON.stringify(row),
+      ]);
+    }
+    // the feed has published remote-1 through seq 4; 'here-1' is this instance's own (its log serves it)
+    const published = new Map([
+      ['remote-1', 4],
+      ['here-1', 9],
+    ]);
+    const backlog = otherInstancesBacklog({
+      database,
+      feed: { publishedThrough: () => published, isHere: (sessionId) => sessionId === 'here-1' },
+      afterId: rows[0]!.id,
+      events: ['message'],
+      visible: () => true,
+    });
+    const seqs = (page: EventEnvelope[]) => page.map((entry) => (entry.payload as { seq: number }).seq);
+    assert.equal(backlog.caughtUp(), false);
+    assert.deepEqual(seqs(await backlog.read()), [2, 4], 'after the resume id, up to what was published; the status event left out');
+    assert.equal(backlog.caughtUp(), true);
+    published.set('remote-1', 5);
+    assert.equal(backlog.caughtUp(), false, 'the feed published one more: not caught up');
+    assert.deepEqual(seqs(await backlog.read()), [5]);
+    assert.equal(backlog.caughtUp(), true);
+
+    const hidden = otherInstancesBacklog({
+      database,
+      feed: { publishedThrough: () => published, isHere: () => false },
+      afterId: 'evt_000000000',
+      visible: (sessionId) => sessionId !== 'remote-1',
+    });
+    assert.deepEqual(await hidden.read(), [], "a session the key may not see is not read (here-1 has no rows)");
+    assert.equal(hidden.caughtUp(), true);
+    await database.query("DELETE FROM wamux_events WHERE session_id = 'remote-1'");
   });
 });
