@@ -13,6 +13,8 @@ export interface ClusterHost {
   relinquish(sessionId: string, reason: string): Promise<void>;
   /** PSS of this instance's browsers, MiB (reported, for operators). */
   memoryMib(): Promise<number>;
+  /** Memory still available to this process (its host's, within its container's limit), MiB: placement weighs it. */
+  availableMib(): number;
 }
 
 export interface ClusterCoordinatorSettings {
@@ -133,6 +135,7 @@ export class ClusterCoordinator {
     await this.deps.instances.heartbeat({
       sessions: this.deps.host.heldIds().length,
       memoryMib: await this.deps.host.memoryMib().catch(() => 0),
+      availableMib: this.deps.host.availableMib(),
       stopping: this.stopping,
     });
   }

@@ -14,8 +14,10 @@ CREATE TABLE IF NOT EXISTS wamux_instances (
   max_sessions INTEGER NOT NULL,
   sessions INTEGER NOT NULL DEFAULT 0,
   memory_mib INTEGER NOT NULL DEFAULT 0,
+  available_mib INTEGER NOT NULL DEFAULT 0,
   stopping BOOLEAN NOT NULL DEFAULT FALSE
 );
+ALTER TABLE wamux_instances ADD COLUMN IF NOT EXISTS available_mib INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS wamux_sessions (
   session_id TEXT PRIMARY KEY,
   created_at TEXT NOT NULL,

@@ -9,6 +9,9 @@ export const ClusterInstanceSchema = z.object({
   heartbeatAt: z.string(),
   maxSessions: z.number().int(),
   memoryMib: z.number().int().openapi({ description: "PSS of its sessions' browsers at its last heartbeat" }),
+  availableMib: z.number().int().openapi({
+    description: 'Memory its host (within its container limit) had available at its last heartbeat; new and orphaned sessions go first where it is not short (0: unknown)',
+  }),
   sessions: z.array(z.string()).openapi({ description: 'Sessions it holds the lease of' }),
 });
 

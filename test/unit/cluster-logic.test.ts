@@ -21,7 +21,7 @@ test('a forwarded request keeps its path and query and goes to the owner only, w
   }
 });
 
-const instance = (name: string, sessions: number, maxSessions = 10, live = true): InstanceView => ({
+const instance = (name: string, sessions: number, maxSessions = 10, live = true, availableMib = 8_000): InstanceView => ({
   name,
   url: `http://${name}`,
   startedAt: '',
@@ -31,15 +31,29 @@ const instance = (name: string, sessions: number, maxSessions = 10, live = true)
   maxSessions,
   sessions: Array.from({ length: sessions }, (_, i) => `${name}-${i}`),
   memoryMib: 0,
+  availableMib,
 });
 
 test('placement: each session to the live instance with the most room, the same answer on every instance', () => {
   const placed = placeSessions(['a', 'b', 'c', 'd'], [instance('alpha', 2), instance('bravo', 0), instance('charlie', 1), instance('dead', 0, 10, false)]);
-  // bravo 0 → 1 → 2 (ties go by name), then charlie (1), then alpha: all at 2
-  assert.deepEqual([...placed], [['a', 'bravo'], ['b', 'bravo'], ['c', 'charlie'], ['d', 'alpha']]);
+  // bravo (0) first; then bravo and charlie hold 1 each, and charlie has more memory left (bravo's counts the session
+  // just placed); then bravo (1 again); then all hold 2, and alpha has the most memory left
+  assert.deepEqual([...placed], [['a', 'bravo'], ['b', 'charlie'], ['c', 'bravo'], ['d', 'alpha']]);
   // by share of --max-sessions: 1 of 2 is fuller than 2 of 10; a full instance gets none
   assert.deepEqual([...placeSessions(['x'], [instance('small', 1, 2), instance('big', 2, 10)])], [['x', 'big']]);
   assert.deepEqual([...placeSessions(['x', 'y'], [instance('full', 2, 2), instance('one', 0, 1)])], [['x', 'one']]);
+});
+
+test('placement weighs memory: an instance short of it comes last, and at equal shares the one with more available wins', () => {
+  const only = (instances: InstanceView[]) => placeSessions(['x'], instances).get('x');
+  assert.equal(only([instance('a', 1, 10, true, 2_000), instance('b', 1, 10, true, 6_000)]), 'b');
+  // fewer sessions do not make up for a host short of memory
+  assert.equal(only([instance('roomy', 5, 10, true, 4_000), instance('short', 0, 10, true, 300)]), 'roomy');
+  // when every instance is short, the share of --max-sessions decides again
+  assert.equal(only([instance('s1', 3, 10, true, 300), instance('s2', 0, 10, true, 200)]), 's2');
+  // each session placed counts against its instance's memory: after two, 'near' is short and the third goes elsewhere
+  const spread = placeSessions(['p', 'q', 'r'], [instance('near', 0, 10, true, 800), instance('far', 3, 10, true, 8_000)]);
+  assert.deepEqual([...spread.values()], ['near', 'near', 'far']);
 });
 
 function envelope(body: string): EventEnvelope {
