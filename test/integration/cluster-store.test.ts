@@ -19,6 +19,7 @@ import { createSilentLogger } from '../../src/shared/logger.js';
 import { ConflictError } from '../../src/shared/errors.js';
 import { EventLogCopies } from '../../src/cluster/event-log-copies.js';
 import { otherInstancesBacklog } from '../../src/cluster/other-instances-backlog.js';
+import { ClusterInstances, placeSessions } from '../../src/cluster/cluster-instances.js';
 import { PgApiKeyStore } from '../../src/cluster/pg-api-key-store.js';
 import { ApiKeys } from '../../src/auth/api-keys.js';
 import { SqliteEventLog } from '../../src/events/event-log.js';
@@ -356,5 +357,28 @@ describe("a live stream's catch-up of other instances' sessions", () => {
     assert.deepEqual(await hidden.read(), [], "a session the key may not see is not read (here-1 has no rows)");
     assert.equal(hidden.caughtUp(), true);
     await database.query("DELETE FROM wamux_events WHERE session_id = 'remote-1'");
+  });
+});
+
+describe('instances', () => {
+  test('heartbeats carry the memory each host has available, and placement sends a new session where there is more', async () => {
+    // a second open runs the schema again, as an instance of a newer version does on an older database
+    const again = await ClusterDatabase.open(postgres.url, { queryTimeoutMs: 3_000 });
+    await again.close();
+    const tight = new ClusterInstances(database, { name: 'tight', runId: 'tight-run', url: 'http://tight', maxSessions: 10 }, 60_000);
+    const roomy = new ClusterInstances(database, { name: 'roomy', runId: 'roomy-run', url: 'http://roomy', maxSessions: 10 }, 60_000);
+    await tight.heartbeat({ sessions: 0, memoryMib: 100, availableMib: 1_200.4, stopping: false });
+    await roomy.heartbeat({ sessions: 0, memoryMib: 100, availableMib: 9_000, stopping: false });
+    const listed = await tight.list();
+    assert.deepEqual(
+      listed.filter((entry) => entry.name === 'tight' || entry.name === 'roomy').map((entry) => [entry.name, entry.availableMib, entry.live]),
+      [
+        ['roomy', 9_000, true],
+        ['tight', 1_200, true],
+      ],
+    );
+    assert.equal(placeSessions(['new'], listed).get('new'), 'roomy');
+    await tight.leave();
+    await roomy.leave();
   });
 });
