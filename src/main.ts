@@ -1,3 +1,4 @@
+import { availableMemoryMib } from './shared/available-memory.js';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
@@ -262,8 +263,7 @@ async function main(): Promise<void> {
       relinquish: (sessionId, reason) => manager.relinquish(sessionId, reason),
       memoryMib: async () =>
         (await browserMemory(processes, manager.all().map((session) => store.profileDir(session.id)))).reduce((sum, used) => sum + used.pssKib / 1024, 0),
-      // libuv's figure: the host's available memory, within the container's cgroup limit when there is one
-      availableMib: () => process.availableMemory() / 1024 / 1024,
+      availableMib: () => availableMemoryMib(),
       // other instances' sessions' events, for this instance's live stream
       publish: (envelope) => stream.publish(envelope),
       // a key revoked through another instance is refused here too, and its open streams end

@@ -14,7 +14,7 @@ export interface ClusterHost {
   /** PSS of this instance's browsers, MiB (reported, for operators). */
   memoryMib(): Promise<number>;
   /** Memory still available to this process (its host's, within its container's limit), MiB: placement weighs it. */
-  availableMib(): number;
+  availableMib(): Promise<number>;
 }
 
 export interface ClusterCoordinatorSettings {
@@ -135,7 +135,7 @@ export class ClusterCoordinator {
     await this.deps.instances.heartbeat({
       sessions: this.deps.host.heldIds().length,
       memoryMib: await this.deps.host.memoryMib().catch(() => 0),
-      availableMib: this.deps.host.availableMib(),
+      availableMib: await this.deps.host.availableMib().catch(() => 0),
       stopping: this.stopping,
     });
   }

@@ -98,17 +98,8 @@ export class ClusterDatabase {
   private constructor(readonly pool: pg.Pool) {}
 
   static async open(url: string, options: ClusterDatabaseOptions): Promise<ClusterDatabase> {
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: options.maxConnections ?? 10,
-      connectionTimeoutMillis: options.queryTimeoutMs,
-      query_timeout: options.queryTimeoutMs,
-      idleTimeoutMillis: 30_000,
-      application_name: 'wamux',
-    });
-    // an idle connection the server dropped (restart, network) reports here; the next query gets a new one
-    pool.on('error', () => undefined);
-    const database = new ClusterDatabase(pool);
+    const database = ClusterDatabase.pool(url, options);
+    const { pool } = database;
     try {
       await database.transaction(async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
@@ -119,6 +110,21 @@ export class ClusterDatabase {
       throw error;
     }
     return database;
+  }
+
+  /** A pool of its own (the schema is the main pool's business): reads that must not take the leases' connections. */
+  static pool(url: string, options: ClusterDatabaseOptions & { applicationName?: string }): ClusterDatabase {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.queryTimeoutMs,
+      query_timeout: options.queryTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      application_name: options.applicationName ?? 'wamux',
+    });
+    // an idle connection the server dropped (restart, network) reports here; the next query gets a new one
+    pool.on('error', () => undefined);
+    return new ClusterDatabase(pool);
   }
 
   query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {

@@ -124,13 +124,14 @@ export function placeSessions(sessionIds: readonly string[], instances: readonly
     if (best === undefined) break;
     placed.set(sessionId, best.name);
     best.count += 1;
-    best.availableMib = Math.max(0, best.availableMib - PLACED_SESSION_MIB);
+    if (best.availableMib > 0) best.availableMib = Math.max(1, best.availableMib - PLACED_SESSION_MIB);
   }
   return placed;
 }
 
 function compareRoom(a: Candidate, b: Candidate): number {
-  const short = (candidate: Candidate) => (candidate.availableMib < LOW_MEMORY_MIB ? 1 : 0);
+  // 0 is unknown (an instance that does not report it): neither short nor roomy
+  const short = (candidate: Candidate) => (candidate.availableMib > 0 && candidate.availableMib < LOW_MEMORY_MIB ? 1 : 0);
   return (
     short(a) - short(b) ||
     a.count / a.maxSessions - b.count / b.maxSessions ||

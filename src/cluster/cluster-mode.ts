@@ -16,7 +16,7 @@ import { PgApiKeyStore } from './pg-api-key-store.js';
 import { ClusterEventFeed } from './cluster-event-feed.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
 import type { OtherInstancesCatchUp } from '../events/event-backlog.js';
-import { otherInstancesBacklog } from './other-instances-backlog.js';
+import { otherInstancesSource } from './other-instances-source.js';
 import { EventLogCopies } from './event-log-copies.js';
 import { EventLogShipper } from './event-log-shipper.js';
 import type { SqliteEventLog } from '../events/event-log.js';
@@ -27,6 +27,8 @@ import { SessionLeases } from './session-leases.js';
  * announced): a client that moves between instances resumes this much before its last event, to miss none.
  */
 const STREAM_RESUME_MARGIN_MS = 10_000;
+const STREAM_READ_CONNECTIONS = 2;
+const STREAM_READ_TIMEOUT_MS = 15_000;
 
 interface LogHooks {
   source?: (sessionId: string) => SqliteEventLog | undefined;
@@ -49,6 +51,12 @@ export interface ClusterSettings {
 export class ClusterMode {
   private coordinator: ClusterCoordinator | undefined;
   private feed: ClusterEventFeed | undefined;
+  /** The feed once started: a live stream's catch-up reads other instances' sessions up to what it published. */
+  private startedFeed: ClusterEventFeed | undefined;
+  private markFeedStarted: () => void = () => undefined;
+  private readonly feedStarted = new Promise<void>((resolve) => (this.markFeedStarted = resolve));
+  /** Catch-ups of live streams read through a pool of their own: a reconnecting crowd cannot hold up lease renewals. */
+  private streamReads: ClusterDatabase | undefined;
   private instances: ClusterInstances | undefined;
 
   private constructor(
@@ -135,6 +143,8 @@ export class ClusterMode {
       logger: this.logger,
     });
     await this.feed.start();
+    this.startedFeed = this.feed;
+    this.markFeedStarted();
     this.instances = new ClusterInstances(
       this.database,
       { name: this.settings.instanceName, runId: this.leases.owner.runId, url, maxSessions: this.settings.maxSessions },
@@ -155,10 +165,14 @@ export class ClusterMode {
 
   /** An all-sessions live stream resumed here also replays other instances' sessions, from the database. */
   streamCatchUp(): OtherInstancesCatchUp {
+    this.streamReads ??= ClusterDatabase.pool(this.settings.databaseUrl, {
+      maxConnections: STREAM_READ_CONNECTIONS,
+      queryTimeoutMs: STREAM_READ_TIMEOUT_MS,
+      applicationName: 'wamux-stream-reads',
+    });
     return {
       resumeMarginMs: STREAM_RESUME_MARGIN_MS,
-      backlog: (options) =>
-        this.feed ? otherInstancesBacklog({ database: this.database, feed: this.feed, ...options }) : { caughtUp: () => true, read: async () => [] },
+      source: otherInstancesSource({ database: this.streamReads, feed: () => this.startedFeed, joined: this.feedStarted }),
     };
   }
 
@@ -171,6 +185,7 @@ export class ClusterMode {
   async close(): Promise<void> {
     this.shipper.close();
     await this.feed?.close();
+    await this.streamReads?.close();
     await this.coordinator?.close();
     await this.database.close().catch((error: unknown) => this.logger.warn('closing the database pool failed', { error: describeError(error) }));
   }

@@ -40,6 +40,14 @@ describe('old messages leave the page and stay reachable (real server, Chromium,
     await pollUntil(async () => unloadLines() > seen, { what: 'a sweep that unloads old messages from the page', timeoutMs: 15_000 });
   };
 
+  test("the browser runs in Chromium's low-end device mode (--chromium-low-end-mode, on by default), and so does its page", async () => {
+    const processes = await sessionProcesses(server, 'trim');
+    // Chromium passes the switch on to its renderers; zygotes and utility processes go without it
+    const browserAndPage = processes.filter((info) => isMainBrowser(info) || info.args.includes('--type=renderer'));
+    assert.ok(browserAndPage.length >= 2, JSON.stringify(processes.map((info) => info.args.find((arg) => arg.startsWith('--type=')) ?? 'browser')));
+    for (const info of browserAndPage) assert.ok(info.args.includes('--enable-low-end-device-mode'), `${info.pid}: ${info.args.join(' ')}`);
+  });
+
   test('replies, reactions, edits, receipts and history reach messages the page no longer holds', async () => {
     const first = await server.api<{ id: string }>('POST', '/api/v1/sessions/trim/sandbox/incoming', { from: CONTACT, body: 'old question' });
     assert.equal(first.status, 201, JSON.stringify(first.body));

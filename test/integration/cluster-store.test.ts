@@ -18,7 +18,8 @@ import { resolveSessionConfig } from '../../src/sessions/session-config.js';
 import { createSilentLogger } from '../../src/shared/logger.js';
 import { ConflictError } from '../../src/shared/errors.js';
 import { EventLogCopies } from '../../src/cluster/event-log-copies.js';
-import { otherInstancesBacklog } from '../../src/cluster/other-instances-backlog.js';
+import { otherInstancesSource } from '../../src/cluster/other-instances-source.js';
+import { mergedBacklog } from '../../src/events/event-backlog.js';
 import { ClusterInstances, placeSessions } from '../../src/cluster/cluster-instances.js';
 import { PgApiKeyStore } from '../../src/cluster/pg-api-key-store.js';
 import { ApiKeys } from '../../src/auth/api-keys.js';
@@ -308,55 +309,64 @@ describe("the cluster's copy of event logs", () => {
 });
 
 describe("a live stream's catch-up of other instances' sessions", () => {
-  test("reads from the first event after the resume id up to what the feed published, each event once, of the types asked for", async () => {
-    const envelope = (seq: number, event: string): EventEnvelope => ({
+  test('reads from the first event after the resume id up to what the feed published, each once, of the types asked for, page by page', async () => {
+    const envelope = (session: string, seq: number, event: string): EventEnvelope => ({
       id: `evt_${String(seq).padStart(9, '0')}0000aaaaaaaa`,
       timestamp: 'now',
       event: event as EventEnvelope['event'],
-      session: 'remote-1',
+      session,
       me: null,
       payload: { seq },
     });
-    const rows = [envelope(1, 'message'), envelope(2, 'message'), envelope(3, 'status'), envelope(4, 'message'), envelope(5, 'message')];
-    for (const [index, row] of rows.entries()) {
+    const rows = [
+      ...['message', 'message', 'status', 'message', 'message'].map((event, index) => envelope('remote-1', index + 1, event)),
+      envelope('here-1', 1, 'message'),
+      envelope('here-1', 2, 'message'),
+    ];
+    for (const row of rows) {
+      const seq = (row.payload as { seq: number }).seq;
       await database.query('INSERT INTO wamux_events (session_id, seq, id, event, chat_id, envelope) VALUES ($1, $2, $3, $4, NULL, $5)', [
         row.session,
-        index + 1,
+        seq,
         row.id,
         row.event,
         JSON.stringify(row),
       ]);
     }
-    // the feed has published remote-1 through seq 4; 'here-1' is this instance's own (its log serves it)
+    // the feed has published remote-1 through seq 4; here-1 is this instance's own (its log serves it, not the database)
     const published = new Map([
       ['remote-1', 4],
-      ['here-1', 9],
+      ['here-1', 2],
     ]);
-    const backlog = otherInstancesBacklog({
+    const source = otherInstancesSource({
       database,
-      feed: { publishedThrough: () => published, isHere: (sessionId) => sessionId === 'here-1' },
-      afterId: rows[0]!.id,
-      events: ['message'],
-      visible: () => true,
+      feed: () => ({ publishedThrough: () => published, isHere: (sessionId: string) => sessionId === 'here-1' }),
+      joined: Promise.resolve(),
     });
-    const seqs = (page: EventEnvelope[]) => page.map((entry) => (entry.payload as { seq: number }).seq);
-    assert.equal(backlog.caughtUp(), false);
-    assert.deepEqual(seqs(await backlog.read()), [2, 4], 'after the resume id, up to what was published; the status event left out');
-    assert.equal(backlog.caughtUp(), true);
+    const backlog = mergedBacklog({ afterId: rows[0]!.id, sessionIds: () => [], logOf: () => undefined, events: ['message'], others: source, pageSize: 1 });
+    /** Pages until the backlog says, synchronously, that the subscriber may go live. */
+    const drain = async () => {
+      const seqs: string[] = [];
+      for (let page = backlog.nextPage(); !Array.isArray(page) || page.length > 0; page = backlog.nextPage()) {
+        for (const entry of await page) seqs.push(`${entry.session}:${(entry.payload as { seq: number }).seq}`);
+      }
+      return seqs;
+    };
+    assert.deepEqual(await drain(), ['remote-1:2', 'remote-1:4'], 'after the resume id, up to what was published; the status event and here-1 left out');
     published.set('remote-1', 5);
-    assert.equal(backlog.caughtUp(), false, 'the feed published one more: not caught up');
-    assert.deepEqual(seqs(await backlog.read()), [5]);
-    assert.equal(backlog.caughtUp(), true);
+    assert.deepEqual(await drain(), ['remote-1:5'], 'the feed published one more: read, once');
 
-    const hidden = otherInstancesBacklog({
-      database,
-      feed: { publishedThrough: () => published, isHere: () => false },
+    const hidden = mergedBacklog({
       afterId: 'evt_000000000',
+      sessionIds: () => [],
+      logOf: () => undefined,
+      others: otherInstancesSource({ database, feed: () => ({ publishedThrough: () => published, isHere: () => false }), joined: Promise.resolve() }),
       visible: (sessionId) => sessionId !== 'remote-1',
     });
-    assert.deepEqual(await hidden.read(), [], "a session the key may not see is not read (here-1 has no rows)");
-    assert.equal(hidden.caughtUp(), true);
-    await database.query("DELETE FROM wamux_events WHERE session_id = 'remote-1'");
+    const seen: string[] = [];
+    for (let page = hidden.nextPage(); !Array.isArray(page) || page.length > 0; page = hidden.nextPage()) seen.push(...(await page).map((entry) => entry.session));
+    assert.deepEqual(seen, ['here-1', 'here-1'], "a session the key may not see is not read; another instance's here-1 is");
+    await database.query("DELETE FROM wamux_events WHERE session_id IN ('remote-1', 'here-1')");
   });
 });
 

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { targetUrl } from '../../src/cluster/forwarding.js';
 import { placeSessions, type InstanceView } from '../../src/cluster/cluster-instances.js';
+import { availableMemoryMib } from '../../src/shared/available-memory.js';
 import { SqliteEventLog } from '../../src/events/event-log.js';
 import { newEventId, type EventEnvelope } from '../../src/events/event-envelope.js';
 import { InvalidInputError } from '../../src/shared/errors.js';
@@ -51,6 +52,8 @@ test('placement weighs memory: an instance short of it comes last, and at equal 
   assert.equal(only([instance('roomy', 5, 10, true, 4_000), instance('short', 0, 10, true, 300)]), 'roomy');
   // when every instance is short, the share of --max-sessions decides again
   assert.equal(only([instance('s1', 3, 10, true, 300), instance('s2', 0, 10, true, 200)]), 's2');
+  // 0 is an instance that does not report it: neither short nor roomy
+  assert.equal(only([instance('unknown', 0, 10, true, 0), instance('known', 1, 10, true, 4_000)]), 'unknown');
   // each session placed counts against its instance's memory: after two, 'near' is short and the third goes elsewhere
   const spread = placeSessions(['p', 'q', 'r'], [instance('near', 0, 10, true, 800), instance('far', 3, 10, true, 8_000)]);
   assert.deepEqual([...spread.values()], ['near', 'near', 'far']);
@@ -88,4 +91,25 @@ test("a log's copy gets every delivery: pages cut at the limit, and deliveries o
     log.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the memory an instance reports: the host's, or less in a container near its limit, where dropping file cache counts as free", async () => {
+  const GIB = 1024 ** 3;
+  const files = (limit: string, current: number, inactiveFile: number) => async (file: string) => {
+    if (file.endsWith('memory.max')) return `${limit}\n`;
+    if (file.endsWith('memory.current')) return `${current}\n`;
+    if (file.endsWith('memory.stat')) return `anon 123\nfile 456\ninactive_file ${inactiveFile}\nactive_file 7\n`;
+    throw new Error(`no ${file}`);
+  };
+  assert.equal(await availableMemoryMib(files('max', 0, 0), 8 * GIB), 8 * 1024, 'no limit: the host');
+  // 2 GiB limit, 1.5 GiB charged of which 1 GiB is file cache it can drop: 1.5 GiB free
+  assert.equal(await availableMemoryMib(files(String(2 * GIB), 1.5 * GIB, 1 * GIB), 8 * GIB), 1.5 * 1024);
+  assert.equal(await availableMemoryMib(files(String(16 * GIB), 1 * GIB, 0), 4 * GIB), 4 * 1024, 'a roomy limit on a full host: the host');
+  assert.equal(
+    await availableMemoryMib(async () => {
+      throw new Error('ENOENT');
+    }, 3 * GIB),
+    3 * 1024,
+    'no cgroup v2 files: the host',
+  );
 });

@@ -56,7 +56,8 @@ export function openEventStream(api: Api, handlers: StreamHandlers): () => void 
       for await (const frame of frames(response.body, heard)) {
         const envelope = parseFrame(frame);
         if (!envelope) continue;
-        lastId = envelope.id;
+        // resume after the newest id seen: a repeated or late (another instance's) event must not move it back
+        if (lastId === undefined || envelope.id > lastId) lastId = envelope.id;
         if (seen.has(envelope.id)) continue;
         seen.add(envelope.id);
         // a Set iterates in insertion order: the first is the oldest

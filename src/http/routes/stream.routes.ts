@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { AppError, InvalidInputError, SessionNotFoundError } from '../../shared/errors.js';
 import type { SqliteEventLog } from '../../events/event-log.js';
 import type { EventStream } from '../../events/event-stream.js';
-import { mergedBacklog, withOtherInstances, type Backlog, type OtherInstancesCatchUp } from '../../events/event-backlog.js';
+import { mergedBacklog, type Backlog, type OtherInstancesCatchUp } from '../../events/event-backlog.js';
 import { eventIdAt, eventIdTime } from '../../events/event-envelope.js';
 
 /** An all-sessions resume id may be this far ahead of the server's clock (ids carry the time they were made). */
@@ -29,7 +29,8 @@ export interface StreamRouterDeps {
  * `GET /events/stream`: Server-Sent Events of the same envelopes webhooks get. Browsers' EventSource cannot set
  * headers, so the key may also come as ?apiKey=. With an event id (`after`, or the Last-Event-ID header a
  * reconnecting EventSource sends, which wins), the stream starts with every event after it, of the session or of
- * all sessions, then goes live: nothing replayed, nothing lost.
+ * all sessions, then goes live: nothing lost, and nothing replayed but, in a cluster, the resume margin of an
+ * all-sessions stream (see OtherInstancesCatchUp).
  */
 export function streamRouter(deps: StreamRouterDeps): Router {
   const { stream, logOf, activeSessionIds } = deps;
@@ -62,16 +63,15 @@ export function streamRouter(deps: StreamRouterDeps): Router {
       }
       const others = session === undefined ? deps.otherInstances : undefined;
       const afterId = others ? eventIdAt(eventIdTime(after) - others.resumeMarginMs) : after;
-      const local = mergedBacklog({
+      backlog = mergedBacklog({
         afterId,
         sessionIds,
         logOf: (sessionId) => openLog(logOf, sessionId),
         events: query.events,
         pageSize: deps.pageSize,
+        others: others?.source,
+        visible: (sessionId) => canSee(principal, sessionId),
       });
-      backlog = others
-        ? withOtherInstances(local, others.backlog({ afterId, events: query.events, visible: (sessionId) => canSee(principal, sessionId) }))
-        : local;
     }
     const scoped = principal.kind === 'scoped' ? principal : undefined;
     void stream.subscribe(response, { session, events: query.events, sessions: scoped?.sessions, withoutCodes: !mayLink(principal), keyId: scoped?.keyId }, backlog);
